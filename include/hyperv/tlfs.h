@@ -230,8 +230,8 @@
 #define HV_HYPERCALL_REP_COUNT_MASK	(0xfffULL << HV_HYPERCALL_REP_COUNT_SHIFT)
 #define HV_HYPERCALL_REP_START_SHIFT	48
 #define HV_HYPERCALL_REP_START_MASK	(0xfffULL << HV_HYPERCALL_REP_START_SHIFT)
-/* Bits that must be zero in the input value */
-#define HV_HYPERCALL_RSVD_MASK		0xf000f0007c000000ULL
+/* Bits that must be zero in the input value (bit 31, nested, included) */
+#define HV_HYPERCALL_RSVD_MASK		0xf000f000f8000000ULL
 
 /* Hypercall result value (RAX) */
 #define HV_HYPERCALL_RESULT_MASK	0xffffULL

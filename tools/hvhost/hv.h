@@ -17,6 +17,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* I/O port of the `out imm8, al` in the hypercall page hvhost writes */
+#define HVHOST_HYPERCALL_PORT 0x98
+
 struct hv;
 struct hv_profile;
 

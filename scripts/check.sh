@@ -1,0 +1,418 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh: the whole hyperv-ic test suite (make check). Ends with the line
+# "N passed, N failed"; exit status 1 when anything failed.
+#
+# Subsets (environment, or make variables: make check KERNELS=bare-6.1):
+#   KERNELS="bare-6.1 bare-6.12 stock-6.1 stock-6.12"   kernel kinds
+#   SUITES="boot clock ..."                             scripts/suites/<name>
+#   CPUS="1 2"  HOSTS="ws2025 ..."                      vCPU counts, profiles
+# Each is intersected with what a suite declares in its suite.conf.
+#
+# Steps:
+#   1. KVM present (else one line, exit 1); apt-get install what is missing
+#   2. build hvhost, run its unit tests (make -C tools/hvhost test, TAP)
+#   3. kernels of the selected kinds (scripts/kernel.sh, cached)
+#   4. host-side test scripts scripts/tests/*.sh, run once per selected
+#      kernel kind with KIND, KVER, KDIR, MODDIR, BZIMAGE, TEST_LOGDIR,
+#      HVIC_TOP in the environment; TAP on stdout
+#   5. for bare kinds our modules are built against KDIR; then for every
+#      suite x kind x host x cpus: build the initramfs, boot it on hvhost,
+#      run host.sh alongside and post.sh after, count the TAP of all three.
+#      Every run also adds one test point of its own: hvhost's exit status
+#      (EXPECT_STATUS, default 0), the guest's TAP plan, and a console free
+#      of kernel splats (WARNING/BUG/Oops/panic/KASAN/lockdep/kmemleak).
+# Logs: logs/<timestamp>/ (logs/latest points at the newest), one directory
+# per run: console.txt (raw), console.log (timestamped), hvhost.log,
+# guest.tap, host.tap, post.tap, cmdline.
+
+# shellcheck disable=SC1090 # kernel.env files are generated
+set -u -o pipefail
+
+. "$(dirname "$0")/lib.sh"
+
+ALL_KERNELS="bare-6.1 bare-6.12 stock-6.1 stock-6.12"
+SEL_KERNELS=${KERNELS:-$ALL_KERNELS}
+SEL_SUITES=${SUITES:-}
+SEL_CPUS=${CPUS:-}
+SEL_HOSTS=${HOSTS:-}
+unset KERNELS SUITES CPUS HOSTS
+
+hvic_need_kvm "make check"
+
+t_start=$(date +%s)
+stamp=$(date +%Y%m%d-%H%M%S)
+LOGDIR=$HVIC_TOP/logs/$stamp
+mkdir -p "$LOGDIR"
+ln -sfn "$stamp" "$HVIC_TOP/logs/latest"
+SOCKDIR=$(mktemp -d /tmp/hvic-ctl.XXXXXX)
+
+PASSED=0
+FAILED=0
+SKIPPED=0
+FAILURES=()
+vm_pid=
+cleanup() {
+	[ -n "$vm_pid" ] && kill "$vm_pid" 2>/dev/null
+	rm -rf "$SOCKDIR"
+}
+trap cleanup EXIT
+trap 'echo; echo "check.sh: interrupted"; exit 130' INT TERM
+
+say() { printf '%s\n' "$*"; }
+
+# pass/fail LABEL [WHY]: test points the runner itself contributes.
+pass() { PASSED=$((PASSED + 1)); }
+fail() {
+	FAILED=$((FAILED + 1))
+	FAILURES+=("$1${2:+: $2}")
+	say "  FAIL $1${2:+: $2}"
+}
+
+# tap_count FILE LABEL: add FILE's TAP test points to the totals; failing
+# points are shown. Sets TAP_POINTS, TAP_PLAN (-1: no plan), TAP_BAIL.
+tap_count() {
+	local file=$1 label=$2 res p f s line
+
+	TAP_POINTS=0 TAP_PLAN=-1 TAP_BAIL=
+	[ -f "$file" ] || return 0
+	res=$(awk '
+		{ sub(/\r$/, "") }
+		/^ok( |$)/ {
+			n++; p++
+			if (tolower($0) ~ /# *skip/) s++
+			next
+		}
+		/^not ok( |$)/ {
+			n++
+			if (tolower($0) ~ /# *todo/) { p++; next }
+			f++
+			print "F " $0
+			next
+		}
+		/^1\.\.[0-9]+/ { plan += substr($1, 4) + 0; hasplan = 1; next }
+		/^Bail out!/ { print "B " $0 }
+		END { printf "R %d %d %d %d %d\n", p, f, s, n, hasplan ? plan : -1 }
+	' "$file")
+	while IFS= read -r line; do
+		case $line in
+		"F "*)
+			say "  FAIL $label: ${line#F }"
+			FAILURES+=("$label: ${line#F }")
+			;;
+		"B "*)
+			TAP_BAIL=${line#B }
+			;;
+		"R "*)
+			read -r _ p f s TAP_POINTS TAP_PLAN <<<"$line"
+			PASSED=$((PASSED + p))
+			FAILED=$((FAILED + f))
+			SKIPPED=$((SKIPPED + s))
+			;;
+		esac
+	done <<<"$res"
+}
+
+# in_list WORD LIST
+in_list() {
+	case " $(echo $2) " in
+	*" $1 "*) return 0 ;;
+	esac
+	return 1
+}
+
+# intersect SUITE_LIST SELECTION: SUITE_LIST filtered by SELECTION (if any).
+intersect() {
+	local w out=
+
+	for w in $1; do
+		if [ -z "$2" ] || in_list "$w" "$2"; then
+			out="$out $w"
+		fi
+	done
+	echo $out
+}
+
+# ---------------------------------------------------------------- 1. packages
+say "== packages"
+hvic_need_pkgs $HVIC_BASE_PKGS rsync sparse dkms apt
+
+# ---------------------------------------------------------------- 2. hvhost
+say "== hvhost"
+hvhost_ok=
+if [ -n "$HVIC_HVHOST_GIVEN" ]; then
+	say "  using $HVIC_HVHOST (HVIC_HVHOST), not building tools/hvhost"
+	hvhost_ok=1
+elif [ ! -f "$HVIC_TOP/tools/hvhost/Makefile" ]; then
+	fail "hvhost build" "tools/hvhost/Makefile missing"
+elif make -C "$HVIC_TOP/tools/hvhost" >"$LOGDIR/hvhost-build.log" 2>&1; then
+	pass
+	hvhost_ok=1
+	say "  built (log: hvhost-build.log)"
+	make -C "$HVIC_TOP/tools/hvhost" test >"$LOGDIR/hvhost-test.log" 2>&1
+	st=$?
+	f0=$FAILED
+	tap_count "$LOGDIR/hvhost-test.log" "hvhost unit tests"
+	if [ "$TAP_PLAN" -ge 0 ] && [ "$TAP_PLAN" != "$TAP_POINTS" ]; then
+		fail "hvhost unit tests" "plan says $TAP_PLAN tests, $TAP_POINTS ran"
+	fi
+	if [ $st -ne 0 ] && [ "$FAILED" = "$f0" ]; then
+		fail "hvhost unit tests" "make test exited $st (see hvhost-test.log)"
+	fi
+	say "  unit tests: $TAP_POINTS test points, make test status $st"
+else
+	fail "hvhost build" "see $LOGDIR/hvhost-build.log"
+	tail -n 15 "$LOGDIR/hvhost-build.log" | sed 's/^/    /'
+fi
+
+# ---------------------------------------------------------------- suites
+suite_dirs=()
+for d in "$HVIC_TOP"/scripts/suites/*/; do
+	[ -f "$d/suite.conf" ] || continue
+	name=$(basename "$d")
+	if [ -n "$SEL_SUITES" ] && ! in_list "$name" "$SEL_SUITES"; then
+		continue
+	fi
+	suite_dirs+=("${d%/}")
+done
+for s in $SEL_SUITES; do
+	[ -f "$HVIC_TOP/scripts/suites/$s/suite.conf" ] || fail "suite $s" "no scripts/suites/$s/suite.conf"
+done
+
+# suite_conf DIR KIND: load a suite.conf (with HV_KIND set, so it may
+# choose per kind), defaults first.
+suite_conf() {
+	KERNELS=$ALL_KERNELS CPUS="1 2" HOSTS=ws2025 TIMEOUT=120 APPEND=
+	MODULES='' BINARIES='' MEM=512 EXPECT_STATUS=0 IGNORE_CONSOLE=''
+	HV_KIND=$2
+	# shellcheck disable=SC1091
+	. "$1/suite.conf"
+}
+
+# Kernel kinds needed: selected kinds some selected suite runs on, plus all
+# selected kinds when there are host-side test scripts.
+need_kinds=
+for k in $SEL_KERNELS; do
+	in_list "$k" "$ALL_KERNELS" || { fail "kernel $k" "unknown kind"; continue; }
+	use=
+	compgen -G "$HVIC_TOP/scripts/tests/*.sh" >/dev/null && use=1
+	for d in "${suite_dirs[@]}"; do
+		suite_conf "$d" ""
+		in_list "$k" "$KERNELS" && use=1
+	done
+	[ -n "$use" ] && need_kinds="$need_kinds $k"
+done
+
+# ---------------------------------------------------------------- 3. kernels
+say "== kernels"
+declare -A kenv=()
+mkdir -p "$LOGDIR/kernels"
+for k in $need_kinds; do
+	t0=$(date +%s)
+	if "$HVIC_TOP/scripts/kernel.sh" -o "$LOGDIR/kernels/$k.env" "$k" \
+		2>"$LOGDIR/kernels/$k.log"; then
+		pass
+		kenv[$k]=$LOGDIR/kernels/$k.env
+		say "  $k: $(. "${kenv[$k]}"; echo "$KVER") ($(($(date +%s) - t0)) s)"
+	else
+		fail "kernel $k" "see $LOGDIR/kernels/$k.log"
+		tail -n 10 "$LOGDIR/kernels/$k.log" | sed 's/^/    /'
+	fi
+done
+
+# ---------------------------------------------------------------- 4. host tests
+if compgen -G "$HVIC_TOP/scripts/tests/*.sh" >/dev/null; then
+	say "== host-side tests"
+	for t in "$HVIC_TOP"/scripts/tests/*.sh; do
+		tn=$(basename "$t" .sh)
+		for k in $need_kinds; do
+			[ -n "${kenv[$k]:-}" ] || continue
+			tl=$LOGDIR/tests/$tn-$k
+			mkdir -p "$tl"
+			(
+				. "${kenv[$k]}"
+				export KIND KVER KDIR MODDIR MODROOT BZIMAGE
+				export TEST_LOGDIR=$tl HVIC_TOP
+				cd "$HVIC_TOP" && bash "$t"
+			) >"$tl/tap" 2>"$tl/stderr" </dev/null
+			st=$?
+			f0=$FAILED
+			tap_count "$tl/tap" "$tn/$k"
+			if [ "$TAP_PLAN" -ge 0 ] && [ "$TAP_PLAN" != "$TAP_POINTS" ]; then
+				fail "$tn/$k" "plan says $TAP_PLAN tests, $TAP_POINTS ran"
+			elif [ "$TAP_PLAN" -lt 0 ]; then
+				fail "$tn/$k" "no TAP plan"
+			fi
+			if [ $st -ne 0 ] && [ "$FAILED" = "$f0" ]; then
+				fail "$tn/$k" "exited $st (see $tl/stderr)"
+			fi
+			say "  $tn/$k: $TAP_POINTS test points, status $st"
+		done
+	done
+fi
+
+# ---------------------------------------------------------------- 5. guests
+splat_re='(WARNING: |BUG: |Kernel panic - not syncing|Oops: |Oops\[|general protection fault|UBSAN: |new suspected memory leak|INFO: task .* blocked|RCU detected stall|rcu_sched self-detected stall)'
+
+# Our modules for the bare kinds, once per kind.
+declare -A updates=()
+for k in $need_kinds; do
+	case $k in bare-*) ;; *) continue ;; esac
+	[ -n "${kenv[$k]:-}" ] || continue
+	kd=$(. "${kenv[$k]}"; echo "$KDIR")
+	hvic_build_modules "$kd" "$LOGDIR/modules-$k" "$LOGDIR/modules-$k.log"
+	case $? in
+	0)
+		pass
+		updates[$k]=$LOGDIR/modules-$k
+		say "== modules for $k: built ($(find "$LOGDIR/modules-$k" -name '*.ko' | wc -l) .ko)"
+		;;
+	2)
+		say "== modules for $k: no Kbuild in the tree yet, none built"
+		;;
+	*)
+		fail "modules for $k" "build failed, see $LOGDIR/modules-$k.log"
+		tail -n 15 "$LOGDIR/modules-$k.log" | sed 's/^/    /'
+		;;
+	esac
+done
+
+exit_reason() {
+	case $1 in
+	0) echo "status 0" ;;
+	120) echo "guest reset (panic or triple fault), status 120" ;;
+	124) echo "timeout, status 124" ;;
+	125) echo "hvhost error, status 125" ;;
+	*) echo "status $1" ;;
+	esac
+}
+
+# run_vm SUITE_DIR KIND HOST CPUS IMAGE
+run_vm() {
+	local sd=$1 k=$2 host=$3 cpus=$4 img=$5
+	local name rd sock append st hpid='' why=() t0 t1
+
+	name=$(basename "$sd")-$k-$host-$cpus
+	rd=$LOGDIR/$name
+	mkdir -p "$rd"
+	sock=$SOCKDIR/$name.sock
+	append="$HVIC_BASE_APPEND hvtest.kind=$k hvtest.host=$host hvtest.cpus=$cpus $APPEND"
+	echo "$append" >"$rd/cmdline"
+	(. "${kenv[$k]}"; echo "$BZIMAGE") >"$rd/kernel"
+
+	export CTL=$sock HVCTL=$HVIC_HVCTL CONSOLE_LOG=$rd/console.log
+	export HVHOST_LOG=$rd/hvhost.log HV_KIND=$k HV_HOST=$host HV_CPUS=$cpus
+	export RUNDIR=$rd HVIC_TOP
+	t0=$(date +%s.%N)
+	"$HVIC_HVHOST" --kernel "$(cat "$rd/kernel")" --initrd "$img" \
+		--append "$append" --mem "$MEM" --cpus "$cpus" --host "$host" \
+		--console "$rd/console.txt" --console-log "$rd/console.log" \
+		--ctl "$sock" --timeout "$TIMEOUT" --log "$rd/hvhost.log" \
+		</dev/null >"$rd/hvhost.out" 2>&1 &
+	vm_pid=$!
+	if [ -f "$sd/host.sh" ]; then
+		(cd "$sd" && exec bash ./host.sh) </dev/null >"$rd/host.tap" 2>"$rd/host.err" &
+		hpid=$!
+	fi
+	wait "$vm_pid"
+	st=$?
+	vm_pid=
+	t1=$(date +%s.%N)
+	if [ -n "$hpid" ]; then
+		for _ in $(seq 1 30); do
+			kill -0 "$hpid" 2>/dev/null || break
+			sleep 0.5
+		done
+		if kill -0 "$hpid" 2>/dev/null; then
+			kill "$hpid" 2>/dev/null
+			why+=("host.sh still running 15 s after the VM stopped")
+		fi
+		wait "$hpid"
+		local hst=$?
+		[ "$hst" -ne 0 ] && [ "$hst" -ne 1 ] && [ ${#why[@]} -eq 0 ] &&
+			why+=("host.sh exited $hst")
+	fi
+	if [ -f "$sd/post.sh" ]; then
+		(cd "$sd" && HVHOST_STATUS=$st exec bash ./post.sh) </dev/null \
+			>"$rd/post.tap" 2>"$rd/post.err"
+	fi
+
+	# Guest TAP: the console without kernel lines.
+	tr -d '\r' <"$rd/console.txt" 2>/dev/null >"$rd/guest.tap"
+	tap_count "$rd/guest.tap" "$name guest"
+	local gpoints=$TAP_POINTS gplan=$TAP_PLAN gbail=$TAP_BAIL
+	tap_count "$rd/host.tap" "$name host.sh"
+	[ -f "$sd/host.sh" ] && [ "$TAP_PLAN" -ge 0 ] && [ "$TAP_PLAN" != "$TAP_POINTS" ] &&
+		why+=("host.sh planned $TAP_PLAN tests, printed $TAP_POINTS")
+	tap_count "$rd/post.tap" "$name post.sh"
+	[ -f "$sd/post.sh" ] && [ "$TAP_PLAN" -ge 0 ] && [ "$TAP_PLAN" != "$TAP_POINTS" ] &&
+		why+=("post.sh planned $TAP_PLAN tests, printed $TAP_POINTS")
+
+	[ "$st" = "$EXPECT_STATUS" ] || why+=("hvhost $(exit_reason "$st"), expected $EXPECT_STATUS")
+	[ -n "$gbail" ] && why+=("guest: $gbail")
+	if [ "$gplan" -lt 0 ]; then
+		why+=("no TAP plan from the guest")
+	elif [ "$gplan" != "$gpoints" ]; then
+		why+=("guest planned $gplan tests, printed $gpoints")
+	fi
+	local splat
+	splat=$(grep -aE "$splat_re" "$rd/console.txt" 2>/dev/null |
+		{ if [ -n "$IGNORE_CONSOLE" ]; then grep -avE "$IGNORE_CONSOLE"; else cat; fi } |
+		head -n 1 | tr -d '\r')
+	[ -n "$splat" ] && why+=("kernel splat: $splat")
+
+	local dur
+	dur=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+	if [ ${#why[@]} -eq 0 ]; then
+		pass
+		say "  ok   $name (${dur} s, guest $gpoints tests)"
+	else
+		local IFS=';'
+		fail "$name" "${why[*]}"
+		tail -n 5 "$rd/hvhost.log" 2>/dev/null | sed 's/^/    hvhost.log: /'
+		grep -a . "$rd/console.txt" 2>/dev/null | tail -n 8 | tr -d '\r' | sed 's/^/    console: /'
+	fi
+}
+
+if [ -n "$hvhost_ok" ]; then
+	for sd in "${suite_dirs[@]}"; do
+		sname=$(basename "$sd")
+		suite_conf "$sd" ""
+		kinds=$(intersect "$KERNELS" "$SEL_KERNELS")
+		[ -n "$kinds" ] || continue
+		say "== suite $sname"
+		for k in $kinds; do
+			[ -n "${kenv[$k]:-}" ] || { say "  skip $sname/$k: no kernel"; continue; }
+			suite_conf "$sd" "$k"
+			hosts=$(intersect "$HOSTS" "$SEL_HOSTS")
+			cpus_l=$(intersect "$CPUS" "$SEL_CPUS")
+			[ -n "$hosts" ] && [ -n "$cpus_l" ] || continue
+			img=$LOGDIR/images/$sname-$k.cpio.gz
+			mkdir -p "$LOGDIR/images"
+			if ! hvic_image "$img" "${kenv[$k]}" "$sd" "${updates[$k]:-}" \
+				"$MODULES" "$BINARIES" >"$LOGDIR/images/$sname-$k.log" 2>&1; then
+				fail "$sname/$k image" "see $LOGDIR/images/$sname-$k.log"
+				tail -n 5 "$LOGDIR/images/$sname-$k.log" | sed 's/^/    /'
+				continue
+			fi
+			for host in $hosts; do
+				for c in $cpus_l; do
+					run_vm "$sd" "$k" "$host" "$c" "$img"
+				done
+			done
+		done
+	done
+fi
+
+# ---------------------------------------------------------------- summary
+say ""
+if [ ${#FAILURES[@]} -gt 0 ]; then
+	say "failures:"
+	printf '  %s\n' "${FAILURES[@]}"
+fi
+[ "$SKIPPED" -gt 0 ] && say "($SKIPPED of the passed tests were skips)"
+say "time: $(($(date +%s) - t_start)) s"
+say "logs: $LOGDIR"
+say "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]

@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: GPL-2.0
+# boot suite, in the guest: detection and vCPU count.
+. /lib/hvtest/tap.sh
+
+dmesg >/tmp/dmesg
+t_grep "dmesg: Hypervisor detected: Microsoft Hyper-V" \
+	'Hypervisor detected: Microsoft Hyper-V' /tmp/dmesg
+t_is "$(nproc)" "$HV_CPUS" "nproc is $HV_CPUS"
+t_is "$(grep -c '^processor' /proc/cpuinfo)" "$HV_CPUS" "/proc/cpuinfo lists $HV_CPUS CPUs"
+t_is "$(cat /sys/devices/system/cpu/online)" "$([ "$HV_CPUS" = 1 ] && echo 0 || echo "0-$((HV_CPUS - 1))")" \
+	"CPUs 0-$((HV_CPUS - 1)) online"
+t_done

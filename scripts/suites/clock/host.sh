@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: GPL-2.0
+# clock suite, on the host while the guest sleeps: hvhost's view of the
+# guest's Hyper-V state (hvctl hv).
+. "$HVIC_TOP/scripts/guest/tap.sh"
+. "$HVIC_TOP/scripts/suites/lib.sh"
+
+checks=$((2 + HV_CPUS))
+if wait_console '^SLEEP-BEGIN' 100 && "$HVCTL" "$CTL" hv >"$RUNDIR/hv.txt" 2>&1; then
+	t_grep "hypercall MSR enabled" '^hypercall 0x[0-9a-f]+ \(enabled' "$RUNDIR/hv.txt"
+	t_grep "reference TSC page enabled" '^reference tsc 0x[0-9a-f]+ \(enabled' "$RUNDIR/hv.txt"
+	vp=0
+	while [ $vp -lt "$HV_CPUS" ]; do
+		t_grep "vp$vp stimer0 enabled" \
+			"^vp$vp stimer0 config 0x[0-9a-f]*[13579bdf] " "$RUNDIR/hv.txt"
+		vp=$((vp + 1))
+	done
+else
+	i=0
+	while [ $i -lt $checks ]; do
+		t_fail "hvctl hv while the guest sleeps" \
+			"no SLEEP-BEGIN on the console or hvctl failed: $(cat "$RUNDIR/hv.txt" 2>/dev/null)"
+		i=$((i + 1))
+	done
+fi
+t_done

@@ -1,0 +1,11 @@
+# SPDX-License-Identifier: GPL-2.0
+# platform suite, in the guest: run the hv_platform kselftest; host.sh posts
+# SynIC messages and sets event flags when it prints READY-FOR-MESSAGE.
+# hv_platform.sh here is a link to selftests/hv_platform/hv_platform.sh,
+# followed when the image is built.
+if [ ! -f /suite/hv_platform.sh ]; then
+	echo "Bail out! /suite/hv_platform.sh missing from the image"
+	exit 1
+fi
+HV_PLATFORM_HOST_MESSAGES=3 HV_PLATFORM_HOST_EVENTS=2 \
+	sh /suite/hv_platform.sh

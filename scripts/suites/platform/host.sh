@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# platform suite, on the host: when the guest's selftest prints
+# "READY-FOR-MESSAGE vp=V ... messages=N events=M", check the guest's
+# Hyper-V state through the control socket, then post N SynIC messages of
+# type 1 and set M event flags on SINT2 of VP V.
+. "$HVIC_TOP/scripts/guest/tap.sh"
+
+SINT=2
+ready=
+for _ in $(seq 1 1500); do	# 300 s, the suite's timeout
+	ready=$(grep -ao 'READY-FOR-MESSAGE vp=[0-9]* cpu=[0-9]* vector=[0-9a-fx]* messages=[0-9]* events=[0-9]*' \
+		"$CONSOLE_LOG" 2>/dev/null | head -n 1)
+	[ -n "$ready" ] && break
+	grep -aq 'hvtest: exit status' "$CONSOLE_LOG" 2>/dev/null && break
+	sleep 0.2
+done
+if [ -z "$ready" ]; then
+	t_fail "guest printed READY-FOR-MESSAGE" "the guest ended or timed out first"
+	t_done
+	exit 1
+fi
+t_pass "guest printed READY-FOR-MESSAGE ($ready)"
+
+field() {
+	printf '%s\n' "$ready" | sed -n "s/.* $1=\([^ ]*\).*/\1/p"
+}
+vp=$(field vp)
+vector=$(field vector)
+messages=$(field messages)
+events=$(field events)
+
+# The guest waits for our messages, so its state is stable now.
+dump=$("$HVCTL" "$CTL" hv 2>&1)
+t_diag "$(printf '%s\n' "$dump" | grep -E 'guest os id|hypercall|^vp[0-9]+ sint2 ')"
+if printf '%s\n' "$dump" | grep -Eq '^guest os id 0x81'; then
+	t_pass "host sees an open-source Linux guest OS id"
+else
+	t_fail "host sees an open-source Linux guest OS id"
+fi
+t_grep_text() {
+	if printf '%s\n' "$dump" | grep -Eq -- "$2"; then
+		t_pass "$1"
+	else
+		t_fail "$1" "no line of 'hvctl hv' matches /$2/"
+	fi
+}
+t_grep_text "host: hypercall page enabled" '^hypercall 0x[0-9a-f]+ \(enabled'
+want=$(printf '0x%02x' "$((vector))")
+t_grep_text "host: vp$vp SINT2 unmasked with vector $want" \
+	"^vp$vp sint2 0x[0-9a-f]+ vector $want queued"
+
+ok=1
+for i in $(seq 1 "$messages"); do
+	out=$("$HVCTL" "$CTL" post "$vp" $SINT 1 "$(printf '%02x' "$i")" 2>&1) ||
+		{ ok=; t_diag "post $i: $out"; }
+done
+if [ -n "$ok" ]; then
+	t_pass "posted $messages messages (type 1) to vp$vp SINT$SINT"
+else
+	t_fail "posted $messages messages (type 1) to vp$vp SINT$SINT"
+fi
+
+ok=1
+for i in $(seq 1 "$events"); do
+	out=$("$HVCTL" "$CTL" event "$vp" $SINT "$i" 2>&1) ||
+		{ ok=; t_diag "event $i: $out"; }
+done
+if [ -n "$ok" ]; then
+	t_pass "set $events event flags on vp$vp SINT$SINT"
+else
+	t_fail "set $events event flags on vp$vp SINT$SINT"
+fi
+
+# Every message reached the guest's slot (the guest freed it, the host
+# delivered the next one on EOM)
+delivered=
+for _ in $(seq 1 50); do
+	delivered=$("$HVCTL" "$CTL" hv 2>/dev/null |
+		sed -n "s/^vp$vp sint2 .* delivered \([0-9]*\).*/\1/p")
+	[ "${delivered:-0}" -ge "$messages" ] && break
+	sleep 0.2
+done
+if [ "${delivered:-0}" -ge "$messages" ]; then
+	t_pass "host delivered all $messages messages ($delivered)"
+else
+	t_fail "host delivered all $messages messages" "delivered ${delivered:-none}"
+fi
+t_done

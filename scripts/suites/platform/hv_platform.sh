@@ -1,0 +1,1 @@
+../../../selftests/hv_platform/hv_platform.sh
