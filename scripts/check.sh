@@ -23,6 +23,12 @@
 #      Every run also adds one test point of its own: hvhost's exit status
 #      (EXPECT_STATUS, default 0), the guest's TAP plan, and a console free
 #      of kernel splats (WARNING/BUG/Oops/panic/KASAN/lockdep/kmemleak).
+#      A guest that has not reached /init after BOOT_TIMEOUT (60) s is
+#      stopped there instead of at the hard TIMEOUT.
+# suite.conf (sourced with HV_KIND set, defaults first): KERNELS CPUS HOSTS
+#   TIMEOUT(120) BOOT_TIMEOUT(60) APPEND MODULES BINARIES MEM(512)
+#   EXPECT_STATUS(0) IGNORE_CONSOLE (extended regex of splat lines to allow).
+# HVIC_HVHOST=/path/to/hvhost in the environment: use that binary, build none.
 # Logs: logs/<timestamp>/ (logs/latest points at the newest), one directory
 # per run: console.txt (raw), console.log (timestamped), hvhost.log,
 # guest.tap, host.tap, post.tap, cmdline.
@@ -184,7 +190,7 @@ done
 # choose per kind), defaults first.
 suite_conf() {
 	KERNELS=$ALL_KERNELS CPUS="1 2" HOSTS=ws2025 TIMEOUT=120 APPEND=
-	MODULES='' BINARIES='' MEM=512 EXPECT_STATUS=0 IGNORE_CONSOLE=''
+	MODULES='' BINARIES='' MEM=512 EXPECT_STATUS=0 IGNORE_CONSOLE='' BOOT_TIMEOUT=60
 	HV_KIND=$2
 	# shellcheck disable=SC1091
 	. "$1/suite.conf"
@@ -253,7 +259,7 @@ if compgen -G "$HVIC_TOP/scripts/tests/*.sh" >/dev/null; then
 fi
 
 # ---------------------------------------------------------------- 5. guests
-splat_re='(WARNING: |BUG: |Kernel panic - not syncing|Oops: |Oops\[|general protection fault|UBSAN: |new suspected memory leak|INFO: task .* blocked|RCU detected stall|rcu_sched self-detected stall)'
+splat_re='(WARNING: |BUG: |INFO: trying to register non-static key|Kernel panic - not syncing|Oops: |Oops\[|general protection fault|UBSAN: |new suspected memory leak|INFO: task .* blocked|RCU detected stall|rcu_sched self-detected stall)'
 
 # Our modules for the bare kinds, once per kind.
 declare -A updates=()
@@ -280,11 +286,10 @@ done
 
 exit_reason() {
 	case $1 in
-	0) echo "status 0" ;;
-	120) echo "guest reset (panic or triple fault), status 120" ;;
-	124) echo "timeout, status 124" ;;
-	125) echo "hvhost error, status 125" ;;
-	*) echo "status $1" ;;
+	120) echo "hvhost status 120 (guest reset: panic or triple fault)" ;;
+	124) echo "hvhost status 124 (hard timeout)" ;;
+	125) echo "hvhost status 125 (hvhost error, see hvhost.log)" ;;
+	*) echo "hvhost status $1" ;;
 	esac
 }
 
@@ -315,9 +320,25 @@ run_vm() {
 		(cd "$sd" && exec bash ./host.sh) </dev/null >"$rd/host.tap" 2>"$rd/host.err" &
 		hpid=$!
 	fi
+	# Boot watchdog: a guest that has not reached /init after BOOT_TIMEOUT s
+	# will not, so the run ends there rather than at the hard timeout.
+	local booted='' deadline=$((SECONDS + BOOT_TIMEOUT)) killed=''
+	while kill -0 "$vm_pid" 2>/dev/null; do
+		if [ -z "$booted" ]; then
+			if grep -aq '^hvtest: hyperv-ic test guest' "$rd/console.txt" 2>/dev/null; then
+				booted=1
+			elif [ $SECONDS -ge $deadline ]; then
+				killed=1
+				kill "$vm_pid" 2>/dev/null
+				break
+			fi
+		fi
+		sleep 0.2
+	done
 	wait "$vm_pid"
 	st=$?
 	vm_pid=
+	[ -n "$killed" ] && why+=("the guest did not reach /init within $BOOT_TIMEOUT s, hvhost killed")
 	t1=$(date +%s.%N)
 	if [ -n "$hpid" ]; then
 		for _ in $(seq 1 30); do
@@ -349,7 +370,7 @@ run_vm() {
 	[ -f "$sd/post.sh" ] && [ "$TAP_PLAN" -ge 0 ] && [ "$TAP_PLAN" != "$TAP_POINTS" ] &&
 		why+=("post.sh planned $TAP_PLAN tests, printed $TAP_POINTS")
 
-	[ "$st" = "$EXPECT_STATUS" ] || why+=("hvhost $(exit_reason "$st"), expected $EXPECT_STATUS")
+	[ "$st" = "$EXPECT_STATUS" ] || why+=("$(exit_reason "$st"), expected $EXPECT_STATUS")
 	[ -n "$gbail" ] && why+=("guest: $gbail")
 	if [ "$gplan" -lt 0 ]; then
 		why+=("no TAP plan from the guest")
@@ -368,8 +389,11 @@ run_vm() {
 		pass
 		say "  ok   $name (${dur} s, guest $gpoints tests)"
 	else
-		local IFS=';'
-		fail "$name" "${why[*]}"
+		local w all=''
+		for w in "${why[@]}"; do
+			all=${all:+$all; }$w
+		done
+		fail "$name" "$all"
 		tail -n 5 "$rd/hvhost.log" 2>/dev/null | sed 's/^/    hvhost.log: /'
 		grep -a . "$rd/console.txt" 2>/dev/null | tail -n 8 | tr -d '\r' | sed 's/^/    console: /'
 	fi

@@ -50,9 +50,10 @@ HVIC_HVHOST_GIVEN=${HVIC_HVHOST:+1}
 HVIC_HVHOST=${HVIC_HVHOST:-$HVIC_TOP/tools/hvhost/hvhost}
 HVIC_HVCTL=${HVIC_HVCTL:-$HVIC_TOP/tools/hvhost/hvctl}
 
-# The command line every test guest gets: any oops, warning or KASAN report
-# panics, and a panic resets the VM at once (hvhost exits 120).
-HVIC_BASE_APPEND="console=ttyS0 panic_on_warn=1 oops=panic panic=-1"
+# The command line every test guest gets: output from the first instructions
+# on (earlyprintk), and any oops, warning or KASAN report panics; a panic
+# resets the VM at once (hvhost exits 120).
+HVIC_BASE_APPEND="console=ttyS0 earlyprintk=serial,ttyS0 panic_on_warn=1 oops=panic panic=-1"
 
 # hvic_build_modules KDIR DIR LOG: build our modules against KDIR in a copy of
 # the source tree at DIR (objects for different kernels never mix, the

@@ -79,7 +79,8 @@ printf 'root:x:0:\ntty:x:5:\n' >"$tree/etc/group"
 printf 'export PS1="hvtest:\\w# "\n' >"$tree/etc/profile"
 
 if [ -n "$suite" ]; then
-	cp -a "$suite"/. "$tree/suite/"
+	# -L: a suite may link files from elsewhere in the tree (selftests/)
+	cp -RL --preserve=mode,timestamps "$suite"/. "$tree/suite/"
 	chmod -R a+rX "$tree/suite"
 fi
 

@@ -7,9 +7,9 @@
 # dmesg, clocksource, clockevents).
 # Environment / make variables:
 #   KIND=stock-6.1 (any kind scripts/kernel.sh knows)   CPUS=2
-#   HOST=ws2025  MEM=512  MODULES= (modprobed before the shell; for bare
-#   kinds our modules are built and put in the image)  APPEND= (extra
-#   kernel command line)
+#   HOST=ws2025  MEM=512  MODULES (modprobed before the shell; default msr
+#   on stock kinds, hv_vmbus on bare kinds, whose image carries our modules
+#   built against the kernel)  APPEND= (extra kernel command line)
 # hvhost's log goes to logs/run-<timestamp>/hvhost.log.
 
 set -eu -o pipefail
@@ -20,7 +20,7 @@ kind=${KIND:-stock-6.1}
 cpus=${CPUS:-2}
 host=${HOST:-ws2025}
 mem=${MEM:-512}
-modules=${MODULES:-}
+modules=${MODULES-}
 
 hvic_need_kvm "make run"
 hvic_need_pkgs $HVIC_BASE_PKGS rsync
@@ -48,6 +48,15 @@ bare-*)
 	fi
 	;;
 esac
+
+# Default modules: msr (hvclock, rdmsr via /dev/cpu/N/msr) on stock kernels,
+# our hv_vmbus on bare ones.
+if [ -z "${MODULES+set}" ]; then
+	case $kind in
+	stock-*) modules=msr ;;
+	bare-*) [ -n "$updates" ] && [ -n "$(find "$updates" -name hv_vmbus.ko)" ] && modules=hv_vmbus ;;
+	esac
+fi
 
 mkdir -p "$rundir/suite"
 cp "$HVIC_TOP/scripts/guest/banner.sh" "$rundir/suite/banner.sh"

@@ -24,6 +24,9 @@ HVIC_TOP=${HVIC_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$HVIC_TOP/scripts/lib.sh"
 . "$HVIC_TOP/scripts/guest/tap.sh"
 
+# Build as a user would from a shell, not as part of an outer make (make check)
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
 hvic_need_pkgs build-essential libelf-dev bc flex bison kmod rsync sparse dkms
 
 MODULE=hv_vmbus
@@ -85,7 +88,7 @@ test_bare() {
 	copy_source "$src"
 
 	log=$LOGS/$label-make.log
-	if make -C "$src" KDIR="$kdir" -j2 modules >"$log" 2>&1; then
+	if (cd "$src" && make KDIR="$kdir" -j2 modules) >"$log" 2>&1; then
 		t_pass "$label: make (W=1) against $kver"
 	else
 		t_fail "$label: make (W=1) against $kver" "$(tail -n 5 "$log")"
@@ -111,7 +114,7 @@ test_bare() {
 	fi
 
 	log=$LOGS/$label-sparse.log
-	if make -C "$src" KDIR="$kdir" -j2 sparse >"$log" 2>&1 &&
+	if (cd "$src" && make KDIR="$kdir" -j2 sparse) >"$log" 2>&1 &&
 		grep -q 'CHECK ' "$log"; then
 		t_pass "$label: make sparse (sparse ran)"
 	else
@@ -126,7 +129,7 @@ test_bare() {
 
 	tmp=$WORK/$label-root
 	log=$LOGS/$label-install.log
-	if make -C "$src" KDIR="$kdir" INSTALL_MOD_PATH="$tmp" install >"$log" 2>&1; then
+	if (cd "$src" && make KDIR="$kdir" INSTALL_MOD_PATH="$tmp" install) >"$log" 2>&1; then
 		t_pass "$label: make install INSTALL_MOD_PATH=..."
 	else
 		t_fail "$label: make install INSTALL_MOD_PATH=..." "$(tail -n 5 "$log")"
@@ -173,7 +176,13 @@ test_dkms_roundtrip() {
 	local label=$1 kdir=$2 kver=$3 log=$LOGS/$1-dkms.log f
 
 	dkms_prepare
-	[ -d "/lib/modules/$kver" ] || MADE_MODDIR=/lib/modules/$kver
+	# dkms installs only for kernels it finds in /lib/modules; a test
+	# kernel is not installed on this machine: give it a (temporary) one.
+	if [ ! -d "/lib/modules/$kver" ]; then
+		MADE_MODDIR=/lib/modules/$kver
+		mkdir -p "$MADE_MODDIR"
+		ln -s "$kdir" "$MADE_MODDIR/build"
+	fi
 	: >"$log"
 	if dkms add -m "$PKG" -v "$DKMS_VER" >>"$log" 2>&1 &&
 		dkms status -m "$PKG" -v "$DKMS_VER" | grep -q added; then
@@ -223,7 +232,7 @@ test_stock() {
 	src=$WORK/$label
 	copy_source "$src"
 	log=$LOGS/$label-make.log
-	if make -C "$src" KDIR="$kdir" modules >"$log" 2>&1; then
+	if (cd "$src" && make KDIR="$kdir" modules) >"$log" 2>&1; then
 		t_fail "$label: make against $kver (CONFIG_HYPERV set) must stop"
 	else
 		t_pass "$label: make against $kver (CONFIG_HYPERV set) stops"

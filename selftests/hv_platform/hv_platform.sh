@@ -14,7 +14,7 @@
 #                                 prints "# READY-FOR-MESSAGE vp=V ..."
 #                                 (default 0: skip that test)
 #   HV_PLATFORM_HOST_EVENTS=N     ... and set N event flags (default 0)
-#   HV_PLATFORM_WAIT=SEC          how long to wait for them (default 60)
+#   HV_PLATFORM_WAIT=SEC          how long to wait for them (default 120)
 
 KSFT_PASS=0
 KSFT_FAIL=1
@@ -26,7 +26,7 @@ CS_SYS=/sys/devices/system/clocksource/clocksource0
 CYCLES=${HV_PLATFORM_CYCLES:-10}
 HOST_MESSAGES=${HV_PLATFORM_HOST_MESSAGES:-0}
 HOST_EVENTS=${HV_PLATFORM_HOST_EVENTS:-0}
-WAIT=${HV_PLATFORM_WAIT:-60}
+WAIT=${HV_PLATFORM_WAIT:-120}
 
 n=0
 failed=0
@@ -230,21 +230,26 @@ read -r c2 m2 <"$SYS/ref_time"
 u2=$(cut -d' ' -f1 /proc/uptime)
 dc=$((c2 - c1))
 diag "1 s sleep: clocksource +$dc, MSR +$((m2 - m1)) (100 ns), uptime $u1 -> $u2"
-if [ "$dc" -ge 9000000 ] && [ "$dc" -le 50000000 ]; then
-	pass "clocksource advances about 1 s over sleep 1 (+$dc x 100 ns)"
+# (upper bounds are loose: a loaded host may run the guest late)
+dm=$((m2 - m1))
+ddiff=$((dc - dm))
+[ $ddiff -lt 0 ] && ddiff=$((-ddiff))
+if [ "$dc" -ge 9000000 ] && [ "$dc" -le 300000000 ] &&
+	[ $ddiff -le $((10000 + dm / 100)) ]; then
+	pass "clocksource advances over sleep 1 like TIME_REF_COUNT (+$dc, MSR +$dm x 100 ns)"
 else
-	fail "clocksource advances about 1 s over sleep 1 (+$dc x 100 ns)" \
-		"expected 0.9e7..5e7"
+	fail "clocksource advances over sleep 1 like TIME_REF_COUNT (+$dc, MSR +$dm x 100 ns)" \
+		"expected at least 0.9e7 and within 1 ms + 1% of the MSR"
 fi
 skew=$((m2 - c2))
 [ $skew -lt 0 ] && skew=$((-skew))
 check "clocksource and TIME_REF_COUNT agree within 1 ms (skew $skew x 100 ns)" \
 	"clocksource $c2, MSR $m2" [ $skew -le 10000 ]
 ud=$(awk -v a="$u1" -v b="$u2" 'BEGIN { printf "%d", (b - a) * 1000 }')
-if [ "$ud" -ge 900 ] && [ "$ud" -le 5000 ]; then
-	pass "kernel time (uptime) advances about 1 s (+$ud ms)"
+if [ "$ud" -ge 900 ] && [ "$ud" -le 30000 ]; then
+	pass "kernel time (uptime) advances over sleep 1 (+$ud ms)"
 else
-	fail "kernel time (uptime) advances about 1 s (+$ud ms)" "expected 900..5000 ms"
+	fail "kernel time (uptime) advances over sleep 1 (+$ud ms)" "expected 900..30000 ms"
 fi
 
 # ------------------------------------------------------------- host messages
@@ -309,6 +314,11 @@ else
 fi
 
 # ------------------------------------------------------------- reload cycles
+KMEMLEAK=/sys/kernel/debug/kmemleak
+if [ -w $KMEMLEAK ]; then
+	echo scan >$KMEMLEAK
+	echo clear >$KMEMLEAK
+fi
 i=1
 while [ $i -le "$CYCLES" ]; do
 	if [ $((i % 2)) -eq 1 ]; then mode=msr; else mode=auto; fi
@@ -338,6 +348,24 @@ while [ $i -le "$CYCLES" ]; do
 	fi
 	i=$((i + 1))
 done
+
+# ------------------------------------------------------------- leaks
+# Whatever the reload cycles leaked (per-CPU pages, the TSC page, sysfs
+# objects) is new in a kmemleak scan after them; a scan before them and
+# "clear" set older reports aside. Objects younger than 5 s are not reported.
+if [ -w $KMEMLEAK ]; then
+	sleep 5
+	echo scan >$KMEMLEAK
+	leaks=$(grep -c '^unreferenced object' $KMEMLEAK)
+	if [ "$leaks" -eq 0 ]; then
+		pass "kmemleak: nothing leaked over $CYCLES reloads"
+	else
+		fail "kmemleak: nothing leaked over $CYCLES reloads" \
+			"$(head -n 30 $KMEMLEAK)"
+	fi
+else
+	skip "kmemleak: nothing leaked over $CYCLES reloads" "no $KMEMLEAK"
+fi
 
 # ------------------------------------------------------------- no splats
 dmesg >/tmp/hv_platform.dmesg

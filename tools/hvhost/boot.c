@@ -377,7 +377,8 @@ int boot_load(struct vm *vm, const char *kernel, const char *initrd,
 	}
 
 	pm_len = img_len - setup_len;
-	if (vm->opt->boot_mode != BOOT_BZIMAGE) {
+	if (vm->opt->boot_mode == BOOT_VMLINUX ||
+	    (vm->opt->boot_mode == BOOT_AUTO && vm->kvm_pvm)) {
 		*entry = load_payload_direct(vm, img, img_len, setup_len, hdr,
 					     &kernel_end);
 		if (!*entry && vm->opt->boot_mode == BOOT_VMLINUX)

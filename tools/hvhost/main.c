@@ -75,7 +75,10 @@ static void usage(FILE *f)
 "  --boot auto|vmlinux|bzimage\n"
 "                       vmlinux: decompress the bzImage payload on the host\n"
 "                       and enter vmlinux directly; bzimage: run the kernel's\n"
-"                       own decompressor; auto (default): vmlinux if possible\n"
+"                       own decompressor; auto (default): vmlinux on kvm-pvm\n"
+"  --guest-compat auto|on|off\n"
+"                       append kernel parameters that keep the guest off\n"
+"                       instructions KVM cannot emulate (auto: on kvm-pvm)\n"
 "exit status: guest's byte to port 0x501; 0 after ACPI poweroff;\n"
 "  120 guest reset; 124 timeout; 125 hvhost error\n",
 		MAX_VCPUS, hv_profile_names());
@@ -84,7 +87,7 @@ static void usage(FILE *f)
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_MEM, OPT_CPUS, OPT_HOST,
 	OPT_CONSOLE, OPT_CONSOLE_LOG, OPT_CTL, OPT_TIMEOUT, OPT_LOG, OPT_RTC,
-	OPT_BOOT, OPT_HELP,
+	OPT_BOOT, OPT_COMPAT, OPT_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -101,6 +104,7 @@ static const struct option long_opts[] = {
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "rtc", required_argument, NULL, OPT_RTC },
 	{ "boot", required_argument, NULL, OPT_BOOT },
+	{ "guest-compat", required_argument, NULL, OPT_COMPAT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -129,6 +133,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->cpus = 1;
 	o->host = "ws2025";
 	o->timeout = 600;
+	o->guest_compat = -1;
 
 	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -180,6 +185,18 @@ static int parse_args(int argc, char **argv, struct options *o)
 				o->boot_mode = BOOT_BZIMAGE;
 			} else {
 				fprintf(stderr, "hvhost: --boot auto|vmlinux|bzimage\n");
+				return -1;
+			}
+			break;
+		case OPT_COMPAT:
+			if (!strcmp(optarg, "auto")) {
+				o->guest_compat = -1;
+			} else if (!strcmp(optarg, "on")) {
+				o->guest_compat = 1;
+			} else if (!strcmp(optarg, "off")) {
+				o->guest_compat = 0;
+			} else {
+				fprintf(stderr, "hvhost: --guest-compat auto|on|off\n");
 				return -1;
 			}
 			break;

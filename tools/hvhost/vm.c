@@ -66,8 +66,7 @@ static int vm_setup_memory(struct vm *vm, uint64_t mem)
 		      (unsigned long long)(mem >> 20), strerror(errno));
 		return -1;
 	}
-	if (!getenv("HVHOST_NO_THP"))
-		madvise(vm->ram, mem, MADV_HUGEPAGE);
+	madvise(vm->ram, mem, MADV_HUGEPAGE);
 
 	memset(&r, 0, sizeof(r));
 	r.slot = 0;
@@ -287,8 +286,6 @@ static struct kvm_cpuid2 *vm_build_cpuid(struct vm *vm,
 		switch (e.function) {
 		case 1:
 			e.ecx |= CPUID_1_ECX_HYPERVISOR;
-			if (getenv("XX_MASK1C"))
-				e.ecx &= ~(uint32_t)strtoul(getenv("XX_MASK1C"), NULL, 0);
 			e.ebx = (e.ebx & 0xffff) | (id << 24) |
 				((vm->nr_vcpus > 1 ? 1U << shift : 1U) << 16);
 			if (vm->nr_vcpus > 1)
@@ -310,12 +307,6 @@ static struct kvm_cpuid2 *vm_build_cpuid(struct vm *vm,
 				e.ecx = e.index;
 			}
 			e.edx = id;
-			break;
-		case 7:
-			if (e.index == 0 && getenv("XX_MASK7B"))
-				e.ebx &= ~(uint32_t)strtoul(getenv("XX_MASK7B"), NULL, 0);
-			if (e.index == 0 && getenv("XX_MASK7C"))
-				e.ecx &= ~(uint32_t)strtoul(getenv("XX_MASK7C"), NULL, 0);
 			break;
 		case 4:
 			e.eax = (e.eax & 0x03ffffffU) | (((1U << shift) - 1) << 26);
@@ -517,7 +508,12 @@ static void vcpu_io(struct vcpu *v)
 	if (run->io.data_offset + (uint64_t)size * run->io.count >
 	    (uint64_t)v->vm->run_size)
 		return;
-	/* a single-byte OUT is the hypercall; never repeat it for REP OUTSB */
+	/*
+	 * The hypercall is a single-byte OUT; a batched REP OUTSB to the port
+	 * is refused.  (Some KVMs hand REP OUTSB over one byte per exit; each
+	 * then counts as a hypercall with the current registers, which hv.c
+	 * validates like any other.)
+	 */
 	if (run->io.port == HVHOST_HYPERCALL_PORT && run->io.count != 1) {
 		hvlog_rl("vcpu%u: rep I/O on the hypercall port ignored", v->id);
 		if (!is_write)
@@ -551,27 +547,14 @@ static void vcpu_mmio(struct vcpu *v)
  * emulator, which cannot do everything.  The few instructions a Linux
  * guest needs that it misses are finished here; anything else ends the VM.
  */
-static int vcpu_fetch_insn(struct vcpu *v, uint64_t rip, uint8_t *buf,
-			   size_t len)
+/* Read guest-virtual memory through the vCPU's page tables. */
+static int vcpu_read_virt(struct vcpu *v, uint64_t va, uint8_t *buf, size_t len)
 {
-	struct kvm_run *run = v->run;
 	size_t got = 0;
 
-	if (run->emulation_failure.ndata >= 3 &&
-	    (run->emulation_failure.flags &
-	     KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) &&
-	    run->emulation_failure.insn_size) {
-		got = run->emulation_failure.insn_size;
-		if (got > len)
-			got = len;
-		if (got > sizeof(run->emulation_failure.insn_bytes))
-			got = sizeof(run->emulation_failure.insn_bytes);
-		memcpy(buf, run->emulation_failure.insn_bytes, got);
-		return (int)got;
-	}
 	while (got < len) {
-		struct kvm_translation tr = { .linear_address = rip + got };
-		size_t chunk = 4096 - ((rip + got) & 4095);
+		struct kvm_translation tr = { .linear_address = va + got };
+		size_t chunk = 4096 - ((va + got) & 4095);
 		uint8_t *p;
 
 		if (ioctl(v->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid)
@@ -585,6 +568,27 @@ static int vcpu_fetch_insn(struct vcpu *v, uint64_t rip, uint8_t *buf,
 		got += chunk;
 	}
 	return (int)got;
+}
+
+static int vcpu_fetch_insn(struct vcpu *v, uint64_t rip, uint8_t *buf,
+			   size_t len)
+{
+	struct kvm_run *run = v->run;
+	size_t got;
+
+	if (run->emulation_failure.ndata >= 3 &&
+	    (run->emulation_failure.flags &
+	     KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) &&
+	    run->emulation_failure.insn_size) {
+		got = run->emulation_failure.insn_size;
+		if (got > len)
+			got = len;
+		if (got > sizeof(run->emulation_failure.insn_bytes))
+			got = sizeof(run->emulation_failure.insn_bytes);
+		memcpy(buf, run->emulation_failure.insn_bytes, got);
+		return (int)got;
+	}
+	return vcpu_read_virt(v, rip, buf, len);
 }
 
 /* Deliver exception @vector with RIP moved to @next_rip (a trap). */
@@ -653,16 +657,15 @@ static void vcpu_dump(struct vcpu *v)
 	      (unsigned long long)r.rax, (unsigned long long)r.rflags,
 	      (unsigned long long)s.cr0, (unsigned long long)s.cr3,
 	      (unsigned long long)s.cr4, (unsigned long long)s.efer);
-	if (getenv("HVHOST_DUMP_CODE")) {
-		uint8_t *c = vm_gpa(v->vm, r.rip - 16, 48);
-		char hex[48 * 3 + 1];
+	{
+		uint8_t code[16];
+		char hex[16 * 3 + 1];
+		int n = vcpu_read_virt(v, r.rip, code, sizeof(code));
 
-		if (c) {
-			for (int i = 0; i < 48; i++)
-				snprintf(hex + 3 * i, 4, "%02x ", c[i]);
-			hvlog("vcpu%u: code at rip-16 (if identity mapped): %s",
-			      v->id, hex);
-		}
+		for (int i = 0; i < n; i++)
+			snprintf(hex + 3 * i, 4, "%02x ", code[i]);
+		if (n > 0)
+			hvlog("vcpu%u: code at rip: %s", v->id, hex);
 	}
 }
 
@@ -891,10 +894,28 @@ static int vm_setup_devices(struct vm *vm)
 	return 0;
 }
 
+/* The guest command line: --append plus the compatibility parameters */
+static char *vm_cmdline(struct vm *vm, struct options *opt)
+{
+	const char *append = opt->append ? opt->append : "";
+	bool compat = opt->guest_compat > 0;
+	char *cl;
+
+	if (opt->guest_compat < 0)
+		compat = vm->kvm_pvm;
+	if (!compat)
+		return strdup(append);
+	if (asprintf(&cl, "%s%s%s", append, *append ? " " : "",
+		     GUEST_COMPAT_PARAMS) < 0)
+		return NULL;
+	hvlog("guest compatibility parameters: \"%s\"", GUEST_COMPAT_PARAMS);
+	return cl;
+}
+
 int vm_create(struct vm *vm, struct options *opt)
 {
-	const char *cmdline = opt->append ? opt->append : "";
 	uint64_t entry;
+	char *cmdline;
 	int r;
 
 	memset(vm, 0, sizeof(*vm));
@@ -904,6 +925,9 @@ int vm_create(struct vm *vm, struct options *opt)
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	vm->nr_vcpus = (uint32_t)opt->cpus;
 	vm->start_time = mono_now();
+	vm->kvm_pvm = access(KVM_PVM_SYSFS, F_OK) == 0;
+	if (vm->kvm_pvm)
+		hvlog("KVM here is kvm-pvm: guest kernel code runs in KVM's instruction emulator (slow)");
 
 	vm->profile = hv_profile_find(opt->host);
 	if (!vm->profile) {
@@ -949,19 +973,19 @@ int vm_create(struct vm *vm, struct options *opt)
 		if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
 			hvlog("KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
 	}
-	if (!getenv("XX_NOIRQCHIP") && ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
 		hvlog("KVM_CREATE_IRQCHIP: %s", strerror(errno));
 		return -1;
 	}
 	{
 		struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 
-		if (!getenv("XX_NOPIT") && ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+		if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
 			hvlog("KVM_CREATE_PIT2: %s", strerror(errno));
 			return -1;
 		}
 	}
-	if ((!getenv("XX_NOIRQCHIP") && vm_setup_gsi_routing(vm) < 0) || (!getenv("XX_NOMSR") && vm_setup_msr_exits(vm) < 0))
+	if (vm_setup_gsi_routing(vm) < 0 || vm_setup_msr_exits(vm) < 0)
 		return -1;
 	if (vm_setup_memory(vm, opt->mem_mib << 20) < 0)
 		return -1;
@@ -982,9 +1006,14 @@ int vm_create(struct vm *vm, struct options *opt)
 		hvlog("hv_create failed");
 		return -1;
 	}
-	if ((!getenv("XX_NOCPUID") && vm_setup_cpuid(vm) < 0) || vm_setup_devices(vm) < 0)
+	if (vm_setup_cpuid(vm) < 0 || vm_setup_devices(vm) < 0)
 		return -1;
-	if (boot_load(vm, opt->kernel, opt->initrd, cmdline, &entry) < 0)
+	cmdline = vm_cmdline(vm, opt);
+	if (!cmdline)
+		return -1;
+	r = boot_load(vm, opt->kernel, opt->initrd, cmdline, &entry);
+	free(cmdline);
+	if (r < 0)
 		return -1;
 	if (boot_setup_bsp(vm, &vm->vcpus[0], entry) < 0)
 		return -1;

@@ -67,7 +67,8 @@
 struct vm;
 
 enum boot_mode {
-	BOOT_AUTO,	/* vmlinux if the host can decompress it, else bzImage */
+	BOOT_AUTO,	/* vmlinux on kvm-pvm (if the host can decompress it),
+			 * else bzImage */
 	BOOT_VMLINUX,	/* decompress on the host, enter vmlinux's startup_64 */
 	BOOT_BZIMAGE,	/* enter the bzImage's startup_64 (its decompressor) */
 };
@@ -86,7 +87,21 @@ struct options {
 	const char *log;
 	bool rtc_epoch;
 	enum boot_mode boot_mode;
+	int guest_compat;	/* -1 auto, 0 off, 1 on */
 };
+
+/*
+ * Kernel parameters for KVM implementations that run guest kernel code
+ * through KVM's instruction emulator (kvm-pvm): they keep the guest from
+ * using instructions that emulator lacks (XSAVE family, CMPXCHG16B,
+ * POPCNT, SSE beyond SSE3, ...).  CPUID cannot hide these there: most
+ * leaf 1 and leaf 7 bits ignore KVM_SET_CPUID2 under kvm-pvm.
+ */
+#define GUEST_COMPAT_PARAMS \
+	"noxsave nopku nofsgsbase nopcid noinvpcid " \
+	"clearcpuid=popcnt,cx16,smap,rdpid,ssse3,sse4_1,sse4_2,pclmulqdq," \
+	"aes,movbe,rdseed,clflushopt,clwb,sha_ni"
+#define KVM_PVM_SYSFS	"/sys/module/kvm_pvm"
 
 /* A rate limit for log lines a guest can cause */
 struct ratelimit {
@@ -190,6 +205,7 @@ void reset_io(struct vm *vm, void *opaque, uint16_t port, bool is_write,
 
 struct vm {
 	struct options *opt;
+	bool kvm_pvm;		/* KVM emulates guest kernel code (kvm-pvm) */
 	int kvm_fd;
 	int vm_fd;
 	int run_size;

@@ -5,21 +5,16 @@
 # Hyper-V state through the control socket, then post N SynIC messages of
 # type 1 and set M event flags on SINT2 of VP V.
 . "$HVIC_TOP/scripts/guest/tap.sh"
+. "$HVIC_TOP/scripts/suites/lib.sh"
 
 SINT=2
-ready=
-for _ in $(seq 1 1500); do	# 300 s, the suite's timeout
-	ready=$(grep -ao 'READY-FOR-MESSAGE vp=[0-9]* cpu=[0-9]* vector=[0-9a-fx]* messages=[0-9]* events=[0-9]*' \
-		"$CONSOLE_LOG" 2>/dev/null | head -n 1)
-	[ -n "$ready" ] && break
-	grep -aq 'hvtest: exit status' "$CONSOLE_LOG" 2>/dev/null && break
-	sleep 0.2
-done
-if [ -z "$ready" ]; then
-	t_fail "guest printed READY-FOR-MESSAGE" "the guest ended or timed out first"
+re='READY-FOR-MESSAGE vp=[0-9]+ cpu=[0-9]+ vector=0x[0-9a-f]+ messages=[0-9]+ events=[0-9]+'
+if ! wait_console "$re" 3600; then	# ends early when the VM stops
+	t_fail "guest printed READY-FOR-MESSAGE" "the guest stopped or timed out first"
 	t_done
 	exit 1
 fi
+ready=$(console_text | grep -Eo -- "$re" | head -n 1)
 t_pass "guest printed READY-FOR-MESSAGE ($ready)"
 
 field() {
