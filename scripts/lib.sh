@@ -45,6 +45,13 @@ hvic_need_kvm() {
 	fi
 }
 
+# hvic_kvm_hw: true when /dev/kvm runs guests with hardware virtualization
+# (VMX or SVM), false on kvm-pvm, which emulates guest kernel code.
+hvic_kvm_hw() {
+	[ -d /sys/module/kvm_pvm ] || return 0
+	grep -qwE 'vmx|svm' /proc/cpuinfo
+}
+
 # HVIC_HVHOST in the environment: test with that binary, do not build one.
 HVIC_HVHOST_GIVEN=${HVIC_HVHOST:+1}
 HVIC_HVHOST=${HVIC_HVHOST:-$HVIC_TOP/tools/hvhost/hvhost}
