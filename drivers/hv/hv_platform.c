@@ -452,7 +452,12 @@ static int hv_hypercall_page_enable(void)
 		pr_err("the hypercall page is not page aligned\n");
 		return -EINVAL;
 	}
+#ifdef MODULE
 	gpa = PFN_PHYS(vmalloc_to_pfn(page));
+#else
+	/* Built into a test kernel: the page is in the kernel image */
+	gpa = __pa_symbol(hv_hypercall_page);
+#endif
 	if (!gpa) {
 		pr_err("no physical address for the hypercall page\n");
 		return -EFAULT;
