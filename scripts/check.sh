@@ -23,11 +23,13 @@
 #      Every run also adds one test point of its own: hvhost's exit status
 #      (EXPECT_STATUS, default 0), the guest's TAP plan, and a console free
 #      of kernel splats (WARNING/BUG/Oops/panic/KASAN/lockdep/kmemleak).
-#      A guest that has not reached /init after BOOT_TIMEOUT (60) s is
-#      stopped there instead of at the hard TIMEOUT.
+#      A guest that has not reached /init after BOOT_TIMEOUT s is stopped
+#      there; hvhost's hard timeout is BOOT_TIMEOUT + TIMEOUT.
 # suite.conf (sourced with HV_KIND set, defaults first): KERNELS CPUS HOSTS
-#   TIMEOUT(120) BOOT_TIMEOUT(60) APPEND MODULES BINARIES MEM(512)
-#   EXPECT_STATUS(0) IGNORE_CONSOLE (extended regex of splat lines to allow).
+#   TIMEOUT(120: seconds for the suite once /init runs) APPEND MODULES
+#   BINARIES MEM(512) EXPECT_STATUS(0) IGNORE_CONSOLE (extended regex of splat
+#   lines to allow) BOOT_TIMEOUT (900 stock, 2400 bare; BOOT_TIMEOUT in the
+#   environment overrides it for all runs).
 # HVIC_HVHOST=/path/to/hvhost in the environment: use that binary, build none.
 # Logs: logs/<timestamp>/ (logs/latest points at the newest), one directory
 # per run: console.txt (raw), console.log (timestamped), hvhost.log,
@@ -43,7 +45,13 @@ SEL_KERNELS=${KERNELS:-$ALL_KERNELS}
 SEL_SUITES=${SUITES:-}
 SEL_CPUS=${CPUS:-}
 SEL_HOSTS=${HOSTS:-}
-unset KERNELS SUITES CPUS HOSTS
+SEL_BOOT_TIMEOUT=${BOOT_TIMEOUT:-}
+unset KERNELS SUITES CPUS HOSTS BOOT_TIMEOUT
+# Time for a guest to reach /init. Where KVM emulates guest kernel code
+# (kvm-pvm) a stock kernel needs minutes, a bare debug kernel (KASAN,
+# lockdep, kmemleak) far longer.
+STOCK_BOOT_TIMEOUT=900
+BARE_BOOT_TIMEOUT=2400
 
 hvic_need_kvm "make check"
 
@@ -205,7 +213,11 @@ done
 # choose per kind), defaults first.
 suite_conf() {
 	KERNELS=$ALL_KERNELS CPUS="1 2" HOSTS=ws2025 TIMEOUT=120 APPEND=
-	MODULES='' BINARIES='' MEM=512 EXPECT_STATUS=0 IGNORE_CONSOLE='' BOOT_TIMEOUT=60
+	MODULES='' BINARIES='' MEM=512 EXPECT_STATUS=0 IGNORE_CONSOLE=''
+	case $2 in
+	bare-*) BOOT_TIMEOUT=${SEL_BOOT_TIMEOUT:-$BARE_BOOT_TIMEOUT} ;;
+	*) BOOT_TIMEOUT=${SEL_BOOT_TIMEOUT:-$STOCK_BOOT_TIMEOUT} ;;
+	esac
 	HV_KIND=$2
 	# shellcheck disable=SC1091
 	. "$1/suite.conf"
@@ -328,7 +340,7 @@ run_vm() {
 	"$HVIC_HVHOST" --kernel "$(cat "$rd/kernel")" --initrd "$img" \
 		--append "$append" --mem "$MEM" --cpus "$cpus" --host "$host" \
 		--console "$rd/console.txt" --console-log "$rd/console.log" \
-		--ctl "$sock" --timeout "$TIMEOUT" --log "$rd/hvhost.log" \
+		--ctl "$sock" --timeout "$((BOOT_TIMEOUT + TIMEOUT))" --log "$rd/hvhost.log" \
 		</dev/null >"$rd/hvhost.out" 2>&1 &
 	vm_pid=$!
 	if [ -f "$sd/host.sh" ]; then

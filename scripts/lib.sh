@@ -60,7 +60,12 @@ HVIC_HVCTL=${HVIC_HVCTL:-$HVIC_TOP/tools/hvhost/hvctl}
 # The command line every test guest gets: output from the first instructions
 # on (earlyprintk), and any oops, warning or KASAN report panics; a panic
 # resets the VM at once (hvhost exits 120).
-HVIC_BASE_APPEND="console=ttyS0 earlyprintk=serial,ttyS0 panic_on_warn=1 oops=panic panic=-1"
+# Where KVM emulates guest kernel code (kvm-pvm), guests run orders of
+# magnitude slower than native; the lockup detectors must not mistake that
+# for a hang: soft lockup after 120 s (watchdog_thresh=60), RCU stalls
+# after 300 s, hung tasks after 600 s. Real hangs still end at the run's
+# hard timeout.
+HVIC_BASE_APPEND="console=ttyS0 earlyprintk=serial,ttyS0 panic_on_warn=1 oops=panic panic=-1 watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=300 sysctl.kernel.hung_task_timeout_secs=600"
 
 # hvic_build_modules KDIR DIR LOG: build our modules against KDIR in a copy of
 # the source tree at DIR (objects for different kernels never mix, the

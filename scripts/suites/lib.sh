@@ -12,11 +12,13 @@ console_text() {
 	sed -e 's/\r$//' -e 's/^\[[0-9.]*\] //' "$CONSOLE_LOG" 2>/dev/null
 }
 
-# wait_console REGEX [TIMEOUT_S=60]: wait until a console line matches the
-# extended REGEX (anchors apply to the text after the time stamp). Fails on
-# timeout or when the VM has stopped (hvhost.log says "exit status").
+# wait_console REGEX [TIMEOUT_S]: wait until a console line matches the
+# extended REGEX (anchors apply to the text after the time stamp). Fails when
+# the VM has stopped (hvhost.log says "exit status") without such a line, or
+# after TIMEOUT_S seconds if given. Without TIMEOUT_S it waits as long as the
+# VM runs: guests may take minutes to boot where KVM emulates kernel code.
 wait_console() {
-	local re=$1 deadline=$((SECONDS + ${2:-60}))
+	local re=$1 deadline=$((SECONDS + ${2:-864000}))
 
 	while [ $SECONDS -lt "$deadline" ]; do
 		console_text | grep -Eq -- "$re" && return 0

@@ -5,7 +5,7 @@
 . "$HVIC_TOP/scripts/suites/lib.sh"
 
 checks=$((2 + HV_CPUS))
-if wait_console '^SLEEP-BEGIN' 100 && "$HVCTL" "$CTL" hv >"$RUNDIR/hv.txt" 2>&1; then
+if wait_console '^SLEEP-BEGIN' && "$HVCTL" "$CTL" hv >"$RUNDIR/hv.txt" 2>&1; then
 	t_grep "hypercall MSR enabled" '^hypercall 0x[0-9a-f]+ \(enabled' "$RUNDIR/hv.txt"
 	t_grep "reference TSC page enabled" '^reference tsc 0x[0-9a-f]+ \(enabled' "$RUNDIR/hv.txt"
 	vp=0
