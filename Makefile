@@ -20,7 +20,7 @@ sparse:
 
 install: modules
 	$(MAKE) -C $(KDIR) M=$(PWD) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
-	kver=$$($(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null); \
+	kver=$$($(MAKE) -s --no-print-directory -C $(KDIR) kernelrelease 2>/dev/null); \
 	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $$kver
 
 clean:

@@ -265,7 +265,7 @@ static uint64_t load_payload_direct(struct vm *vm, const uint8_t *img,
 	const uint8_t *p;
 	const struct codec *c = NULL;
 	uint8_t *elf;
-	size_t elf_len;
+	size_t elf_len, stream_len;
 	uint64_t entry;
 
 	if (hdr->version < 0x0208 || !hdr->payload_length ||
@@ -284,8 +284,17 @@ static uint64_t load_payload_direct(struct vm *vm, const uint8_t *img,
 		hvlog("kernel payload compression not recognised");
 		return 0;
 	}
-	/* the last 4 bytes hold the decompressed size; not part of the stream */
-	if (host_decompress(c, p, hdr->payload_length - 4, &elf, &elf_len) < 0) {
+	/*
+	 * Kbuild appends the decompressed size (4 bytes) to every payload but
+	 * gzip's, whose stream already ends with it (ISIZE); an image built
+	 * otherwise may still carry it, so gzip tries both.
+	 */
+	stream_len = hdr->payload_length - 4;
+	if (strcmp(c->name, "gzip") == 0 &&
+	    host_decompress(c, p, hdr->payload_length, &elf, &elf_len) == 0)
+		stream_len = 0;
+	if (stream_len &&
+	    host_decompress(c, p, stream_len, &elf, &elf_len) < 0) {
 		hvlog("host-side %s decompression of the kernel failed", c->name);
 		return 0;
 	}
