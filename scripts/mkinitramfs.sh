@@ -23,7 +23,7 @@ set -eu -o pipefail
 
 . "$(dirname "$0")/lib.sh"
 
-kenv= out= suite= updates= modules= binaries= extras=()
+kenv='' out='' suite='' updates='' modules='' binaries='' extras=()
 while getopts k:o:s:u:m:b:x: opt; do
 	case $opt in
 	k) kenv=$OPTARG ;;
@@ -40,7 +40,7 @@ done
 
 hvic_need_pkgs busybox-static cpio gzip kmod xz-utils zstd build-essential
 
-KVER= MODDIR=
+KVER='' MODDIR=''
 # shellcheck disable=SC1090
 . "$kenv"
 [ -n "$KVER" ] && [ -d "$MODDIR" ] || hvic_die "$kenv: no KVER/MODDIR"
@@ -110,7 +110,6 @@ imgmod=$tree/lib/modules/$KVER
 declare -A modpath=()	# module name (with '_') -> file, relative to MODDIR or abs
 declare -A builtin=()
 declare -A done_mod=()
-load_order=()
 
 if [ -f "$MODDIR/modules.dep" ]; then
 	while IFS=: read -r path _; do

@@ -11,6 +11,8 @@
 #   on stock kinds, hv_vmbus on bare kinds, whose image carries our modules
 #   built against the kernel)  APPEND= (extra kernel command line)
 # hvhost's log goes to logs/run-<timestamp>/hvhost.log.
+# Needs KVM with hardware virtualization: on kvm-pvm (guest kernel code
+# emulated) it says so and exits 1 unless HVIC_LINUX_GUESTS=force.
 
 set -eu -o pipefail
 
@@ -23,6 +25,10 @@ mem=${MEM:-512}
 modules=${MODULES-}
 
 hvic_need_kvm "make run"
+if [ "${HVIC_LINUX_GUESTS:-}" != force ] && ! hvic_kvm_hw; then
+	echo "make run: KVM here has no hardware virtualization (kvm-pvm emulates guest kernel code): a Linux guest cannot reach its shell; HVIC_LINUX_GUESTS=force tries anyway"
+	exit 1
+fi
 hvic_need_pkgs $HVIC_BASE_PKGS rsync
 
 rundir=$HVIC_TOP/logs/run-$(date +%Y%m%d-%H%M%S)
