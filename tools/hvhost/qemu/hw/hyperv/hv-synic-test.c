@@ -1,0 +1,275 @@
+/*
+ * hv-synic-test: a host-side injector for SynIC tests
+ *
+ *   -object hv-synic-test,id=hvtest
+ *   qom-set /objects/hvtest post-message "VP:SINT:TYPE:COUNT"
+ *   qom-set /objects/hvtest signal-event "VP:SINT:FLAG"
+ *   qom-get /objects/hvtest state
+ *
+ * post-message queues COUNT messages of TYPE for SINT on VP (payload: one
+ * byte, the message's number from 1), delivered one after the other the
+ * way QEMU's VMBus server delivers: a busy slot waits for the guest's EOM.
+ * signal-event sets event flag FLAG of SINT on VP and signals the SINT.
+ * state shows the partition registers, each vCPU's SynIC and the counts of
+ * what this object posted, delivered and failed to deliver.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qemu/main-loop.h"
+#include "qom/object_interfaces.h"
+#include "hw/core/cpu.h"
+#include "hw/hyperv/hyperv.h"
+#include "target/i386/cpu.h"
+
+#define TYPE_HV_SYNIC_TEST "hv-synic-test"
+OBJECT_DECLARE_SIMPLE_TYPE(HvSynicTest, HV_SYNIC_TEST)
+
+typedef struct HvTestMsg {
+    uint32_t vp, sint, type;
+    uint8_t number;
+    QSIMPLEQ_ENTRY(HvTestMsg) next;
+} HvTestMsg;
+
+struct HvSynicTest {
+    Object parent_obj;
+
+    QSIMPLEQ_HEAD(, HvTestMsg) queue;
+    HvSintRoute *route;         /* of the message in flight */
+    HvTestMsg *inflight;
+    uint64_t posted, delivered, retried, failed, events;
+};
+
+static void post_next(HvSynicTest *t);
+
+static void msg_done(void *opaque, int status)
+{
+    HvSynicTest *t = opaque;
+    HvTestMsg *m = t->inflight;
+
+    if (status == -EAGAIN) {
+        /* the slot was busy; the guest has sent EOM since: again */
+        t->retried++;
+    } else {
+        if (status) {
+            t->failed++;
+        } else {
+            t->delivered++;
+        }
+        QSIMPLEQ_REMOVE_HEAD(&t->queue, next);
+        g_free(m);
+    }
+    t->inflight = NULL;
+    post_next(t);
+}
+
+static void post_next(HvSynicTest *t)
+{
+    struct hyperv_message msg = {};
+    HvTestMsg *m = QSIMPLEQ_FIRST(&t->queue);
+
+    if (t->route && (!m || !t->inflight)) {
+        /* the route belongs to the last message's vp and sint */
+        hyperv_sint_route_unref(t->route);
+        t->route = NULL;
+    }
+    if (!m) {
+        return;
+    }
+    t->route = hyperv_sint_route_new(m->vp, m->sint, msg_done, t);
+    if (!t->route) {
+        t->failed++;
+        QSIMPLEQ_REMOVE_HEAD(&t->queue, next);
+        g_free(m);
+        post_next(t);
+        return;
+    }
+    msg.header.message_type = m->type;
+    msg.header.payload_size = 1;
+    msg.payload[0] = m->number;
+    t->inflight = m;
+    if (hyperv_post_msg(t->route, &msg)) {
+        t->inflight = NULL;
+        t->failed++;
+    }
+}
+
+static bool valid_vp(uint32_t vp, Error **errp)
+{
+    CPUState *cs = qemu_get_cpu(vp);
+
+    if (!cs || !hyperv_synic_get(cs)) {
+        error_setg(errp, "no vCPU %u with a SynIC", vp);
+        return false;
+    }
+    return true;
+}
+
+static void set_post_message(Object *obj, const char *value, Error **errp)
+{
+    HvSynicTest *t = HV_SYNIC_TEST(obj);
+    uint32_t vp, sint, type, count, i;
+    bool idle = QSIMPLEQ_EMPTY(&t->queue);
+
+    if (sscanf(value, "%u:%u:%u:%u", &vp, &sint, &type, &count) != 4 ||
+        sint >= HV_SINT_COUNT || !type || (type & 0x80000000) ||
+        count > 256) {
+        error_setg(errp, "post-message: want VP:SINT:TYPE:COUNT "
+                   "(SINT < 16, 0 < TYPE < 2^31, COUNT <= 256)");
+        return;
+    }
+    if (!valid_vp(vp, errp)) {
+        return;
+    }
+    for (i = 0; i < count; i++) {
+        HvTestMsg *m = g_new0(HvTestMsg, 1);
+
+        m->vp = vp;
+        m->sint = sint;
+        m->type = type;
+        m->number = i + 1;
+        QSIMPLEQ_INSERT_TAIL(&t->queue, m, next);
+        t->posted++;
+    }
+    if (idle && !t->inflight) {
+        post_next(t);
+    }
+}
+
+static void set_signal_event(Object *obj, const char *value, Error **errp)
+{
+    HvSynicTest *t = HV_SYNIC_TEST(obj);
+    uint32_t vp, sint, flag;
+    HvSintRoute *route;
+    int r;
+
+    if (sscanf(value, "%u:%u:%u", &vp, &sint, &flag) != 3 ||
+        sint >= HV_SINT_COUNT || flag >= HV_EVENT_FLAGS_COUNT) {
+        error_setg(errp, "signal-event: want VP:SINT:FLAG (SINT < 16, "
+                   "FLAG < %u)", HV_EVENT_FLAGS_COUNT);
+        return;
+    }
+    if (!valid_vp(vp, errp)) {
+        return;
+    }
+    route = hyperv_sint_route_new(vp, sint, NULL, NULL);
+    if (!route) {
+        error_setg(errp, "signal-event: no route to vp %u sint %u", vp, sint);
+        return;
+    }
+    r = hyperv_set_event_flag(route, flag);
+    hyperv_sint_route_unref(route);
+    if (r) {
+        error_setg(errp, "signal-event: %s", strerror(-r));
+        return;
+    }
+    t->events++;
+}
+
+static char *get_state(Object *obj, Error **errp)
+{
+    HvSynicTest *t = HV_SYNIC_TEST(obj);
+    GString *s = g_string_new(NULL);
+    CPUState *cs;
+    bool first = true;
+
+    CPU_FOREACH(cs) {
+        CPUX86State *env = &X86_CPU(cs)->env;
+        int i;
+
+        if (first) {
+            g_string_append_printf(s, "guest os id 0x%016" PRIx64 "\n",
+                                   env->msr_hv_guest_os_id);
+            g_string_append_printf(s, "hypercall 0x%" PRIx64 " (%s)\n",
+                                   env->msr_hv_hypercall,
+                                   env->msr_hv_hypercall & 1 ?
+                                   "enabled" : "disabled");
+            first = false;
+        }
+        g_string_append_printf(s, "vp%d scontrol 0x%" PRIx64 " simp 0x%"
+                               PRIx64 " siefp 0x%" PRIx64 "\n",
+                               cs->cpu_index, env->msr_hv_synic_control,
+                               env->msr_hv_synic_msg_page,
+                               env->msr_hv_synic_evt_page);
+        for (i = 0; i < HV_SINT_COUNT; i++) {
+            uint64_t v = env->msr_hv_synic_sint[i];
+
+            if (v & HV_SINT_MASKED) {
+                continue;
+            }
+            g_string_append_printf(s, "vp%d sint%d 0x%" PRIx64
+                                   " vector 0x%02x unmasked\n", cs->cpu_index,
+                                   i, v, (unsigned)(v & HV_SINT_VECTOR_MASK));
+        }
+    }
+    g_string_append_printf(s, "test posted %" PRIu64 " delivered %" PRIu64
+                           " retried %" PRIu64 " failed %" PRIu64
+                           " events %" PRIu64 "\n", t->posted, t->delivered,
+                           t->retried, t->failed, t->events);
+    return g_string_free(s, false);
+}
+
+static void hv_synic_test_init(Object *obj)
+{
+    HvSynicTest *t = HV_SYNIC_TEST(obj);
+
+    QSIMPLEQ_INIT(&t->queue);
+}
+
+static void hv_synic_test_finalize(Object *obj)
+{
+    HvSynicTest *t = HV_SYNIC_TEST(obj);
+    HvTestMsg *m, *tmp;
+
+    /* a message in flight keeps the route (and its callback) alive */
+    if (t->inflight) {
+        QSIMPLEQ_REMOVE_HEAD(&t->queue, next);
+        g_free(t->inflight);
+        t->inflight = NULL;
+    }
+    QSIMPLEQ_FOREACH_SAFE(m, &t->queue, next, tmp) {
+        g_free(m);
+    }
+    if (t->route) {
+        hyperv_sint_route_unref(t->route);
+    }
+}
+
+static bool hv_synic_test_can_be_deleted(UserCreatable *uc)
+{
+    return !HV_SYNIC_TEST(uc)->inflight;
+}
+
+static void hv_synic_test_class_init(ObjectClass *oc, void *data)
+{
+    UserCreatableClass *ucc = USER_CREATABLE_CLASS(oc);
+
+    ucc->can_be_deleted = hv_synic_test_can_be_deleted;
+    object_class_property_add_str(oc, "post-message", NULL,
+                                  set_post_message);
+    object_class_property_add_str(oc, "signal-event", NULL,
+                                  set_signal_event);
+    object_class_property_add_str(oc, "state", get_state, NULL);
+}
+
+static const TypeInfo hv_synic_test_info = {
+    .name = TYPE_HV_SYNIC_TEST,
+    .parent = TYPE_OBJECT,
+    .instance_size = sizeof(HvSynicTest),
+    .instance_init = hv_synic_test_init,
+    .instance_finalize = hv_synic_test_finalize,
+    .class_init = hv_synic_test_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { TYPE_USER_CREATABLE },
+        { }
+    },
+};
+
+static void hv_synic_test_register(void)
+{
+    type_register_static(&hv_synic_test_info);
+}
+
+type_init(hv_synic_test_register)
