@@ -12,6 +12,8 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/error-report.h"
+#include "hw/boards.h"
+#include "hw/qdev-core.h"
 #include "cpu.h"
 #include "hyperv-cpuid.h"
 #include "kvm/hyperv-proto.h"
@@ -181,43 +183,51 @@ static const HypervProfile profiles[] = {
         .major = 6, .minor = 0, .build = 6001, .service_pack = 1,
         .features = BASE_FEATURES,
         .features_eax_clear = HV_REFERENCE_TSC_AVAILABLE,
+        .max_lps = 16,
         .max_vps = 4, VERSIONS(vmbus_ws2008),
     }, {
         .name = "ws2008r2", .product = "Windows Server 2008 R2",
         .major = 6, .minor = 1, .build = 7600,
         .features = BASE_FEATURES,
         .features_eax_clear = HV_REFERENCE_TSC_AVAILABLE,
+        .max_lps = 64,
         .max_vps = 4, VERSIONS(vmbus_ws2008r2),
     }, {
         .name = "ws2012", .product = "Windows Server 2012",
         .major = 6, .minor = 2, .build = 9200,
         .features = BASE_FEATURES,
         .features_eax_clear = HV_REFERENCE_TSC_AVAILABLE,
+        .max_lps = 320,
         .max_vps = 64, VERSIONS(vmbus_ws2012),
     }, {
         .name = "ws2012r2", .product = "Windows Server 2012 R2",
         .major = 6, .minor = 3, .build = 9600,
         .features = R2_FEATURES, .crash_ctl = CRASH_NOTIFY,
+        .max_lps = 320,
         .max_vps = 64, VERSIONS(vmbus_ws2012r2),
     }, {
         .name = "ws2016", .product = "Windows Server 2016",
         .major = 10, .minor = 0, .build = 14393,
         .features = W16_FEATURES, .crash_ctl = CRASH_NOTIFY,
+        .max_lps = 512,
         .max_vps = 240, VERSIONS(vmbus_ws2016),
     }, {
         .name = "ws2019", .product = "Windows Server 2019",
         .major = 10, .minor = 0, .build = 17763,
         .features = W16_FEATURES, .crash_ctl = CRASH_MSG,
+        .max_lps = 512,
         .max_vps = 240, VERSIONS(vmbus_ws2019),
     }, {
         .name = "ws2022", .product = "Windows Server 2022",
         .major = 10, .minor = 0, .build = 20348,
         .features = W16_FEATURES, .crash_ctl = CRASH_MSG,
+        .max_lps = 1024,
         .max_vps = 240, VERSIONS(vmbus_ws2022),
     }, {
         .name = "ws2025", .product = "Windows Server 2025",
         .major = 10, .minor = 0, .build = 26100,
         .features = W16_FEATURES, .crash_ctl = CRASH_MSG,
+        .max_lps = 2048,
         .max_vps = 2048, VERSIONS(vmbus_ws2022),
     },
 };
@@ -241,9 +251,8 @@ const HypervProfile *hyperv_cpu_profile(X86CPU *cpu)
 
 bool hyperv_apply_profile(X86CPU *cpu, Error **errp)
 {
+    MachineState *ms = MACHINE(qdev_get_machine());
     const HypervProfile *p;
-    uint64_t dropped;
-    int f;
 
     if (!cpu->hyperv_profile_name) {
         return true;
@@ -255,14 +264,6 @@ bool hyperv_apply_profile(X86CPU *cpu, Error **errp)
                    "ws2025)", cpu->hyperv_profile_name);
         return false;
     }
-    dropped = cpu->hyperv_features & ~p->features;
-    for (f = 0; f < HYPERV_FEATURE_COUNT; f++) {
-        if (dropped & BIT_ULL(f)) {
-            warn_report_once("hv-profile=%s: %s was not offered by %s, "
-                             "left out", p->name, hyperv_feature_info[f].desc,
-                             p->product);
-        }
-    }
     cpu->hyperv_features &= p->features;
     /* what this release always recommended, whatever the flags say */
     cpu->hyperv_features |= FEAT(AVIC) & p->features;
@@ -272,8 +273,13 @@ bool hyperv_apply_profile(X86CPU *cpu, Error **errp)
     cpu->hyperv_ver_id_sp = p->service_pack;
     cpu->hyperv_ver_id_sb = 0;
     cpu->hyperv_ver_id_sn = 0;
-    if (cpu->hv_max_vps < 0) {
-        cpu->hv_max_vps = p->max_vps;
+    cpu->hv_max_vps = p->max_vps;
+    cpu->hyperv_limits[0] = p->max_lps;
+    if (ms->smp.max_cpus > p->max_vps) {
+        error_setg(errp, "hv-profile=%s: %s ran at most %u virtual "
+                   "processors per VM, not %u", p->name, p->product,
+                   p->max_vps, ms->smp.max_cpus);
+        return false;
     }
     return true;
 }

@@ -44,6 +44,7 @@ typedef struct HypervProfile {
     /* CRASH_CTL capability bits */
     uint64_t crash_ctl;
     uint32_t max_vps;
+    uint32_t max_lps;
     const uint32_t *vmbus_versions;
     unsigned nr_vmbus_versions;
 } HypervProfile;
