@@ -25,17 +25,18 @@ install: modules
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(PWD) clean
-	$(MAKE) -C tools/hvhost clean
 
+# hvhost: QEMU built from Debian's source with our overlay, cached in
+# /var/cache/hyperv-ic/qemu (prints QEMU=... assignments).
 hvhost:
-	$(MAKE) -C tools/hvhost
+	tools/hvhost/build-qemu.sh
 
 # The whole test suite; ends with "N passed, N failed".
 # Subsets: make check KERNELS="bare-6.1" SUITES="boot" CPUS=1 HOSTS=ws2025
 check:
 	scripts/check.sh
 
-# Boot a guest on hvhost and leave you at its console.
+# Boot a guest on hvhost (QEMU) and leave you at its console.
 run:
 	scripts/run.sh
 
@@ -43,5 +44,6 @@ help:
 	@echo "make [KDIR=...]      build the modules (W=1)"
 	@echo "make sparse          build with sparse (C=2)"
 	@echo "make install         install into /lib/modules/<kver>/updates and depmod"
+	@echo "make hvhost          build hvhost (QEMU + tools/hvhost overlay), cached"
 	@echo "make run             boot a guest on hvhost"
 	@echo "make check           run the whole test suite"

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hvexit STATUS: end the test VM. Writes the status byte to hvhost's debug
- * exit port (0x501); hvhost stops the VM and exits with that status.
+ * hvexit STATUS: end the test VM. Writes the status byte to QEMU's
+ * isa-debug-exit port (0xf4, -device isa-debug-exit,iobase=0xf4,iosize=4);
+ * QEMU exits with (STATUS << 1) | 1 and the runner (scripts/lib.sh,
+ * hvic_qemu_status) turns that back into STATUS. An exit status keeps 8
+ * bits, so STATUS is 0-127: 128-255 (a shell's "killed by signal") are
+ * sent as 127.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,7 +14,8 @@
 #include <unistd.h>
 #include <sys/io.h>
 
-#define HVEXIT_PORT 0x501
+#define HVEXIT_PORT 0xf4
+#define HVEXIT_MAX 127
 
 int main(int argc, char **argv)
 {
@@ -28,6 +33,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "hvexit: bad status '%s'\n", argv[1]);
 			return 2;
 		}
+	}
+	if (status > HVEXIT_MAX) {
+		fprintf(stderr, "hvexit: status %lu sent as %d\n", status, HVEXIT_MAX);
+		status = HVEXIT_MAX;
 	}
 	if (ioperm(HVEXIT_PORT, 1, 1)) {
 		perror("hvexit: ioperm");

@@ -138,7 +138,13 @@ mkdir -p "$vdir"
 exec 9>"$vdir/.lock"
 flock 9
 fetch_source "$ver" "$vdir/orig"
-prepare_src "$vdir/orig" "$vdir/src"
+# The overlay's fingerprint: staging is skipped when nothing changed.
+hash=$(cd "$HV" && find patches qemu -type f -print0 | sort -z |
+	xargs -0 sha256sum | sha256sum | cut -c1-16)
+if [ "$(cat "$vdir/src/.overlay-hash" 2>/dev/null)" != "$hash" ]; then
+	prepare_src "$vdir/orig" "$vdir/src"
+	printf '%s\n' "$hash" >"$vdir/src/.overlay-hash"
+fi
 
 build=$vdir/build
 conf="${CONFIGURE[*]}"

@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # clock suite, on the host while the guest sleeps: hvhost's view of the
-# guest's Hyper-V state (hvctl hv).
+# guest's Hyper-V state (hv_state: the hv-synic-test object's "state").
 . "$HVIC_TOP/scripts/guest/tap.sh"
 . "$HVIC_TOP/scripts/suites/lib.sh"
 
 checks=$((2 + HV_CPUS))
-if wait_console '^SLEEP-BEGIN' && "$HVCTL" "$CTL" hv >"$RUNDIR/hv.txt" 2>&1; then
+if wait_console '^SLEEP-BEGIN' && hv_state >"$RUNDIR/hv.txt" 2>&1; then
 	t_grep "hypercall MSR enabled" '^hypercall 0x[0-9a-f]+ \(enabled' "$RUNDIR/hv.txt"
 	t_grep "reference TSC page enabled" '^reference tsc 0x[0-9a-f]+ \(enabled' "$RUNDIR/hv.txt"
 	vp=0
@@ -17,8 +17,8 @@ if wait_console '^SLEEP-BEGIN' && "$HVCTL" "$CTL" hv >"$RUNDIR/hv.txt" 2>&1; the
 else
 	i=0
 	while [ $i -lt $checks ]; do
-		t_fail "hvctl hv while the guest sleeps" \
-			"no SLEEP-BEGIN on the console or hvctl failed: $(cat "$RUNDIR/hv.txt" 2>/dev/null)"
+		t_fail "hv_state while the guest sleeps" \
+			"no SLEEP-BEGIN on the console or hv_state failed: $(cat "$RUNDIR/hv.txt" 2>/dev/null)"
 		i=$((i + 1))
 	done
 fi

@@ -3,7 +3,7 @@
 . "$HVIC_TOP/scripts/guest/tap.sh"
 . "$HVIC_TOP/scripts/suites/lib.sh"
 
-t_is "$HVHOST_STATUS" 0 "hvhost exit status 0"
+t_is "$VM_STATUS" 0 "run status 0"
 b=$(console_time '^SLEEP-BEGIN')
 e=$(console_time '^SLEEP-END')
 if [ -n "$b" ] && [ -n "$e" ]; then

@@ -2,8 +2,9 @@
 # shellcheck shell=bash
 # platform suite, on the host: when the guest's selftest prints
 # "READY-FOR-MESSAGE vp=V ... messages=N events=M", check the guest's
-# Hyper-V state through the control socket, then post N SynIC messages of
-# type 1 and set M event flags on SINT2 of VP V.
+# Hyper-V state as hvhost sees it, then post N SynIC messages of type 1 and
+# set M event flags on SINT2 of VP V. Through hv_state, hv_inject and
+# hv_signal (scripts/suites/lib.sh): QMP on QEMU's hv-synic-test object.
 . "$HVIC_TOP/scripts/guest/tap.sh"
 . "$HVIC_TOP/scripts/suites/lib.sh"
 
@@ -26,7 +27,7 @@ messages=$(field messages)
 events=$(field events)
 
 # The guest waits for our messages, so its state is stable now.
-dump=$("$HVCTL" "$CTL" hv 2>&1)
+dump=$(hv_state 2>&1)
 t_diag "$(printf '%s\n' "$dump" | grep -E 'guest os id|hypercall|^vp[0-9]+ sint2 ')"
 if printf '%s\n' "$dump" | grep -Eq '^guest os id 0x81'; then
 	t_pass "host sees an open-source Linux guest OS id"
@@ -37,7 +38,7 @@ t_grep_text() {
 	if printf '%s\n' "$dump" | grep -Eq -- "$2"; then
 		t_pass "$1"
 	else
-		t_fail "$1" "no line of 'hvctl hv' matches /$2/"
+		t_fail "$1" "no line of hv_state matches /$2/"
 	fi
 }
 t_grep_text "host: hypercall page enabled" '^hypercall 0x[0-9a-f]+ \(enabled'
@@ -45,20 +46,15 @@ want=$(printf '0x%02x' "$((vector))")
 t_grep_text "host: vp$vp SINT2 unmasked with vector $want" \
 	"^vp$vp sint2 0x[0-9a-f]+ vector $want queued"
 
-ok=1
-for i in $(seq 1 "$messages"); do
-	out=$("$HVCTL" "$CTL" post "$vp" $SINT 1 "$(printf '%02x' "$i")" 2>&1) ||
-		{ ok=; t_diag "post $i: $out"; }
-done
-if [ -n "$ok" ]; then
+if out=$(hv_inject "$vp" $SINT 1 "$messages" 2>&1); then
 	t_pass "posted $messages messages (type 1) to vp$vp SINT$SINT"
 else
-	t_fail "posted $messages messages (type 1) to vp$vp SINT$SINT"
+	t_fail "posted $messages messages (type 1) to vp$vp SINT$SINT" "$out"
 fi
 
 ok=1
 for i in $(seq 1 "$events"); do
-	out=$("$HVCTL" "$CTL" event "$vp" $SINT "$i" 2>&1) ||
+	out=$(hv_signal "$vp" $SINT "$i" 2>&1) ||
 		{ ok=; t_diag "event $i: $out"; }
 done
 if [ -n "$ok" ]; then
@@ -71,7 +67,7 @@ fi
 # delivered the next one on EOM)
 delivered=
 for _ in $(seq 1 50); do
-	delivered=$("$HVCTL" "$CTL" hv 2>/dev/null |
+	delivered=$(hv_state 2>/dev/null |
 		sed -n "s/^vp$vp sint2 .* delivered \([0-9]*\).*/\1/p")
 	[ "${delivered:-0}" -ge "$messages" ] && break
 	sleep 0.2

@@ -1,10 +1,10 @@
 /*
  * hv-synic-test: a host-side injector for SynIC tests
  *
- *   -object hv-synic-test,id=hvtest
- *   qom-set /objects/hvtest post-message "VP:SINT:TYPE:COUNT"
- *   qom-set /objects/hvtest signal-event "VP:SINT:FLAG"
- *   qom-get /objects/hvtest state
+ *   -device hv-synic-test,id=hvtest
+ *   qom-set /machine/peripheral/hvtest post-message "VP:SINT:TYPE:COUNT"
+ *   qom-set /machine/peripheral/hvtest signal-event "VP:SINT:FLAG"
+ *   qom-get /machine/peripheral/hvtest state
  *
  * post-message queues COUNT messages of TYPE for SINT on VP (payload: one
  * byte, the message's number from 1), delivered one after the other the
@@ -13,13 +13,17 @@
  * state shows the partition registers, each vCPU's SynIC and the counts of
  * what this object posted, delivered and failed to deliver.
  *
+ * It is a device without a bus, not an -object: -object and object-add
+ * only create the types listed in the QAPI schema (qapi/qom.json), and
+ * adding one there regenerates code most of QEMU includes.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/main-loop.h"
-#include "qom/object_interfaces.h"
+#include "hw/qdev-core.h"
 #include "hw/core/cpu.h"
 #include "hw/hyperv/hyperv.h"
 #include "target/i386/cpu.h"
@@ -34,15 +38,31 @@ typedef struct HvTestMsg {
 } HvTestMsg;
 
 struct HvSynicTest {
-    Object parent_obj;
+    DeviceState parent_obj;
 
     QSIMPLEQ_HEAD(, HvTestMsg) queue;
     HvSintRoute *route;         /* of the message in flight */
     HvTestMsg *inflight;
     uint64_t posted, delivered, retried, failed, events;
+    /* per vp * HV_SINT_COUNT + sint: messages queued and delivered */
+    GHashTable *queued_per_sint, *delivered_per_sint;
 };
 
 static void post_next(HvSynicTest *t);
+
+static void count_sint(GHashTable *h, uint32_t vp, uint32_t sint)
+{
+    gpointer key = GUINT_TO_POINTER(vp * HV_SINT_COUNT + sint + 1);
+
+    g_hash_table_insert(h, key, GUINT_TO_POINTER(
+                        GPOINTER_TO_UINT(g_hash_table_lookup(h, key)) + 1));
+}
+
+static unsigned sint_count(GHashTable *h, uint32_t vp, uint32_t sint)
+{
+    return GPOINTER_TO_UINT(g_hash_table_lookup(h,
+                            GUINT_TO_POINTER(vp * HV_SINT_COUNT + sint + 1)));
+}
 
 static void msg_done(void *opaque, int status)
 {
@@ -57,6 +77,7 @@ static void msg_done(void *opaque, int status)
             t->failed++;
         } else {
             t->delivered++;
+            count_sint(t->delivered_per_sint, m->vp, m->sint);
         }
         QSIMPLEQ_REMOVE_HEAD(&t->queue, next);
         g_free(m);
@@ -132,6 +153,7 @@ static void set_post_message(Object *obj, const char *value, Error **errp)
         m->number = i + 1;
         QSIMPLEQ_INSERT_TAIL(&t->queue, m, next);
         t->posted++;
+        count_sint(t->queued_per_sint, vp, sint);
     }
     if (idle && !t->inflight) {
         post_next(t);
@@ -186,6 +208,9 @@ static char *get_state(Object *obj, Error **errp)
                                    env->msr_hv_hypercall,
                                    env->msr_hv_hypercall & 1 ?
                                    "enabled" : "disabled");
+            g_string_append_printf(s, "reference tsc 0x%" PRIx64 " (%s)\n",
+                                   env->msr_hv_tsc, env->msr_hv_tsc & 1 ?
+                                   "enabled" : "disabled");
             first = false;
         }
         g_string_append_printf(s, "vp%d scontrol 0x%" PRIx64 " simp 0x%"
@@ -200,8 +225,22 @@ static char *get_state(Object *obj, Error **errp)
                 continue;
             }
             g_string_append_printf(s, "vp%d sint%d 0x%" PRIx64
-                                   " vector 0x%02x unmasked\n", cs->cpu_index,
-                                   i, v, (unsigned)(v & HV_SINT_VECTOR_MASK));
+                                   " vector 0x%02x queued %u delivered %u\n",
+                                   cs->cpu_index, i, v,
+                                   (unsigned)(v & HV_SINT_VECTOR_MASK),
+                                   sint_count(t->queued_per_sint,
+                                              cs->cpu_index, i),
+                                   sint_count(t->delivered_per_sint,
+                                              cs->cpu_index, i));
+        }
+        for (i = 0; i < HV_STIMER_COUNT; i++) {
+            if (!env->msr_hv_stimer_config[i]) {
+                continue;
+            }
+            g_string_append_printf(s, "vp%d stimer%d config 0x%" PRIx64
+                                   " count 0x%" PRIx64 "\n", cs->cpu_index, i,
+                                   env->msr_hv_stimer_config[i],
+                                   env->msr_hv_stimer_count[i]);
         }
     }
     g_string_append_printf(s, "test posted %" PRIu64 " delivered %" PRIu64
@@ -216,6 +255,8 @@ static void hv_synic_test_init(Object *obj)
     HvSynicTest *t = HV_SYNIC_TEST(obj);
 
     QSIMPLEQ_INIT(&t->queue);
+    t->queued_per_sint = g_hash_table_new(NULL, NULL);
+    t->delivered_per_sint = g_hash_table_new(NULL, NULL);
 }
 
 static void hv_synic_test_finalize(Object *obj)
@@ -235,18 +276,18 @@ static void hv_synic_test_finalize(Object *obj)
     if (t->route) {
         hyperv_sint_route_unref(t->route);
     }
-}
-
-static bool hv_synic_test_can_be_deleted(UserCreatable *uc)
-{
-    return !HV_SYNIC_TEST(uc)->inflight;
+    g_hash_table_destroy(t->queued_per_sint);
+    g_hash_table_destroy(t->delivered_per_sint);
 }
 
 static void hv_synic_test_class_init(ObjectClass *oc, void *data)
 {
-    UserCreatableClass *ucc = USER_CREATABLE_CLASS(oc);
+    DeviceClass *dc = DEVICE_CLASS(oc);
 
-    ucc->can_be_deleted = hv_synic_test_can_be_deleted;
+    dc->desc = "Hyper-V SynIC message and event injector (tests)";
+    set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+    /* no bus: not hot-pluggable, created with -device at startup */
+    dc->hotpluggable = false;
     object_class_property_add_str(oc, "post-message", NULL,
                                   set_post_message);
     object_class_property_add_str(oc, "signal-event", NULL,
@@ -256,15 +297,11 @@ static void hv_synic_test_class_init(ObjectClass *oc, void *data)
 
 static const TypeInfo hv_synic_test_info = {
     .name = TYPE_HV_SYNIC_TEST,
-    .parent = TYPE_OBJECT,
+    .parent = TYPE_DEVICE,
     .instance_size = sizeof(HvSynicTest),
     .instance_init = hv_synic_test_init,
     .instance_finalize = hv_synic_test_finalize,
     .class_init = hv_synic_test_class_init,
-    .interfaces = (InterfaceInfo[]) {
-        { TYPE_USER_CREATABLE },
-        { }
-    },
 };
 
 static void hv_synic_test_register(void)

@@ -53,7 +53,8 @@
 #define HC_VARHEAD_MASK                 (0x3ffull << 17)
 #define HC_REP_COUNT_MASK               (0xfffull << 32)
 #define HC_REP_START_MASK               (0xfffull << 48)
-#define HC_RSVD_MASK                    ((0xfull << 27) | (0xfull << 44) | \
+/* bit 31 (nested call) is for L1 hypervisors only: reserved here, as KVM */
+#define HC_RSVD_MASK                    ((0x1full << 27) | (0xfull << 44) | \
                                          (0xfull << 60))
 
 /* synthetic timer config */
