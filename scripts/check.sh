@@ -38,7 +38,8 @@
 #   TIMEOUT(120: seconds for the suite once /init runs) APPEND MODULES
 #   BINARIES MEM(512) EXPECT_STATUS(0) IGNORE_CONSOLE (extended regex of splat
 #   lines to allow) BOOT_TIMEOUT (300; BOOT_TIMEOUT in the environment
-#   overrides it for all runs).
+#   overrides it for all runs) DEVICES (extra QEMU arguments, e.g.
+#   "-device hv-balloon,id=balloon0").
 # HVIC_QEMU=/path/to/qemu-system-x86_64 in the environment: use that binary,
 # build none (HVIC_QEMU_DATADIR: its firmware directory, for -L).
 # Logs: logs/<timestamp>/ (logs/latest points at the newest): qemu-build.log,
@@ -205,7 +206,7 @@ done
 # choose per kind), defaults first.
 suite_conf() {
 	KERNELS=$ALL_KERNELS CPUS="1 2" HOSTS=ws2025 TIMEOUT=120 APPEND=
-	MODULES='' BINARIES='' MEM=512 EXPECT_STATUS=0 IGNORE_CONSOLE=''
+	MODULES='' BINARIES='' MEM=512 EXPECT_STATUS=0 IGNORE_CONSOLE='' DEVICES=''
 	BOOT_TIMEOUT=${SEL_BOOT_TIMEOUT:-$DEFAULT_BOOT_TIMEOUT}
 	HV_KIND=$2
 	# shellcheck disable=SC1091
@@ -320,7 +321,7 @@ run_vm() {
 	t0=$(date +%s.%N)
 	HOST_PID=''
 	if ! hvic_vm_start "$rd" "$sock" 0 -k "$(cat "$rd/kernel")" -i "$img" \
-		-a "$append" -c "$cpus" -m "$MEM" -H "$host"; then
+		-a "$append" -c "$cpus" -m "$MEM" -H "$host" -x "$DEVICES"; then
 		fail "$name" "could not start QEMU (see $rd)"
 		return
 	fi

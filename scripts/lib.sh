@@ -124,6 +124,8 @@ hvic_qemu_accel() {
 
 # hvic_qemu_argv -k BZIMAGE -i INITRD -a APPEND -c CPUS -m MEM_MIB -H HOST
 #                -q QMP_SOCK [-e EVENTS_SOCK] (-o FIFO | -t FIFO)
+#                [-x "EXTRA QEMU ARGUMENTS"] (split on blanks, e.g. a suite's
+#                DEVICES="-device hv-balloon,id=balloon0")
 # Set HVIC_QEMU_ARGV to the QEMU command line of a test guest ($QEMU and
 # $QEMU_DATADIR from hvic_qemu's ENVFILE). The serial console goes to FIFO
 # (-o), or to this terminal with a copy to FIFO (-t; Ctrl-A x quits, Ctrl-A c
@@ -134,9 +136,9 @@ hvic_qemu_accel() {
 # reports make it exit 1 through -action panic=exit-failure).
 hvic_qemu_argv() {
 	local OPTIND opt kernel='' initrd='' append='' cpus=1 mem=512 host=ws2025
-	local qmp='' events='' out='' term='' cpu
+	local qmp='' events='' out='' term='' cpu extra=''
 
-	while getopts k:i:a:c:m:H:q:e:o:t: opt; do
+	while getopts k:i:a:c:m:H:q:e:o:t:x: opt; do
 		case $opt in
 		k) kernel=$OPTARG ;;
 		i) initrd=$OPTARG ;;
@@ -148,6 +150,7 @@ hvic_qemu_argv() {
 		e) events=$OPTARG ;;
 		o) out=$OPTARG ;;
 		t) term=$OPTARG ;;
+		x) extra=$OPTARG ;;
 		*) return 1 ;;
 		esac
 	done
@@ -174,6 +177,8 @@ hvic_qemu_argv() {
 	[ -n "$events" ] && HVIC_QEMU_ARGV+=(-qmp "unix:${events//,/,,},server=on,wait=off")
 	[ -n "$HVIC_QEMU_SYNIC_TEST" ] &&
 		HVIC_QEMU_ARGV+=("-$HVIC_QEMU_SYNIC_TEST" "hv-synic-test,id=hvtest")
+	# shellcheck disable=SC2206 # blank-separated on purpose
+	[ -n "$extra" ] && HVIC_QEMU_ARGV+=($extra)
 	HVIC_QEMU_ARGV+=(-monitor none)
 }
 

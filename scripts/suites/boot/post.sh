@@ -1,9 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
-# boot suite, after the VM: the guest ended the run through hvexit 0.
+# boot suite, after the VM: a clean ACPI power-off, not hvexit.
 . "$HVIC_TOP/scripts/guest/tap.sh"
 
-t_is "$VM_STATUS" 0 "run status 0 (guest wrote 0 to the debug-exit port)"
-t_grep "run log: the guest ended the run through the debug-exit port" \
-	'exit status 0 \(guest wrote 0 to the debug-exit port\)' "$QEMU_LOG"
-t_grep "console: init reached the end of the suite" '^hvtest: exit status 0' "$RUNDIR/console.txt"
+t_is "$VM_STATUS" 0 "run status 0"
+t_grep "run log: guest powered off" 'exit status 0 \(guest powered off\)' "$QEMU_LOG"
+t_grep "QMP: SHUTDOWN event, reason guest-shutdown" \
+	'"event": "SHUTDOWN".*"reason": "guest-shutdown"' "$QMP_EVENTS"
+if grep -q '^hvtest: exit status' "$RUNDIR/console.txt"; then
+	t_fail "the run ended by poweroff, not by hvexit"
+else
+	t_grep "the run ended by poweroff, not by hvexit" '^POWEROFF-NOW' "$RUNDIR/console.txt"
+fi
 t_done

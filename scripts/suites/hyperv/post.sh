@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# clock suite, after the VM: `sleep 2` measured on the host's clock.
+# hyperv suite, after the VM: `sleep 2` measured on the host's clock.
 . "$HVIC_TOP/scripts/guest/tap.sh"
 . "$HVIC_TOP/scripts/suites/lib.sh"
 
@@ -16,4 +16,6 @@ if [ -n "$b" ] && [ -n "$e" ]; then
 else
 	t_fail "sleep 2 timed on the host" "SLEEP-BEGIN/SLEEP-END missing from the console log"
 fi
+t_grep "QEMU logged the guest's bad MSR writes (ratelimited)" \
+	'hyperv: vp0: .*reserved bits' "$RUNDIR/qemu.out"
 t_done
