@@ -73,13 +73,18 @@ ap_tramp_end:
 	.code64
 	.globl	ap_start64
 ap_start64:
-	movl	$0x10, %eax
+	movq	$ap_stack_top, %rsp
+	/* the image's GDT: the trampoline's copy in low memory may go */
+	lgdt	gdt_desc
+	pushq	$0x08
+	pushq	$0f
+	lretq
+0:	movl	$0x10, %eax
 	movl	%eax, %ds
 	movl	%eax, %es
 	movl	%eax, %ss
 	movl	%eax, %fs
 	movl	%eax, %gs
-	movq	$ap_stack_top, %rsp
 	call	ap_main
 1:	cli
 	hlt

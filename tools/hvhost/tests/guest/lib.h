@@ -12,7 +12,11 @@
 #include <stdint.h>
 
 #define COM1		0x3f8
-#define DEBUG_EXIT	0x501
+/* QEMU's isa-debug-exit: QEMU exits with status (value << 1) | 1 */
+#define DEBUG_EXIT	0xf4
+#define EXIT_PASS	0	/* status 1 */
+#define EXIT_FAIL	1	/* status 3 */
+#define EXIT_BAIL	2	/* status 5 */
 
 /* Interrupt vectors the tests use */
 #define VEC_TICK	0x40	/* LAPIC timer: bounded waits */
@@ -26,6 +30,7 @@
 #define VEC_STIMER_P	0x68	/* stimer direct periodic */
 #define VEC_AP_SINT2	0x70	/* the AP's host messages and events */
 #define VEC_AP_STIMER	0x78	/* the AP's stimer */
+#define VEC_USER_EXIT	0x81	/* "int $0x81": CPL 3 code is done */
 #define VEC_SPURIOUS	0xff
 
 /* LAPIC (xAPIC MMIO) registers */
@@ -57,6 +62,14 @@ static inline void outb(uint16_t port, uint8_t v)
 static inline void outw(uint16_t port, uint16_t v)
 {
 	asm volatile("outw %0, %1" : : "a"(v), "Nd"(port) : "memory");
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port) : "memory");
+	return v;
 }
 
 static inline uint32_t inl(uint16_t port)
@@ -114,9 +127,21 @@ static inline void lapic_write(uint32_t reg, uint32_t v)
 
 /* entry.S */
 extern char isr_stubs[];
+/*
+ * Run @fn at CPL 3 (interrupts off) with RCX and RDX set; it ends with an
+ * exception or "int $0x81".  Returns the vector that ended it; RAX at that
+ * point is in user_rax.
+ */
+uint64_t user_call(void (*fn)(void), uint64_t rcx, uint64_t rdx);
+extern void user_resume(void);
+extern uint64_t user_saved_rsp;
+extern volatile uint64_t user_rax;
+/* VMCALL from 32-bit compatibility mode (x86 convention): EDX:EAX */
+uint64_t compat_vmcall(uint32_t ctl_lo, uint32_t ctl_hi, uint32_t in_lo,
+		       uint32_t in_hi);
 /* ap.S: real-mode trampoline, copied below 1 MiB before the SIPI */
 extern char ap_tramp_start[], ap_tramp_end[], ap_tramp_cr3[];
-extern char image_start[], __bss_start[], __bss_end[];
+extern char image_start[], __bss_start[], __bss_end[], __image_end[];
 
 /* lib.c */
 void *memset(void *d, int c, size_t n);
@@ -133,6 +158,9 @@ void console_write(const char *s);
 /* Safe MSR access: 0, or -1 if the instruction raised #GP */
 int rdmsr_safe(uint32_t msr, uint64_t *v);
 int wrmsr_safe(uint32_t msr, uint64_t v);
+/* VMCALL (64-bit convention): 0 and *status, or -1 if it raised #UD */
+int vmcall_safe(uint64_t control, uint64_t in, uint64_t out,
+		uint64_t *status);
 
 /* Interrupts */
 struct irq_frame {

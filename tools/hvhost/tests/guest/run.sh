@@ -1,71 +1,136 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# End-to-end tests of hvhost with the micro-guest (tests/guest/).
+# End-to-end tests of hvhost (QEMU under TCG with our Hyper-V partition
+# interface) with the micro-guest.
 #
-#   run.sh [SCENARIO...]      default: every scenario; run.sh --list
+#   run.sh [--env FILE] [SCENARIO...]     default: every scenario
+#   run.sh --list
 #
-# Each scenario boots hvtest.bzImage on hvhost with a host profile, a vCPU
-# count and a mode.  The guest prints TAP on its console and asks for
-# host-side actions with "HVTEST-HOST <cmd>[ ; <cmd>...]" lines; this
-# script watches the --console-log and runs "hvctl SOCK <cmd>" for each.
+# QEMU: --env FILE is build-qemu.sh's output (QEMU=, QEMU_DATADIR=...);
+# else QEMU (and QEMU_DATADIR) from the environment; else this script runs
+# tools/hvhost/build-qemu.sh itself.
 #
-# Output: TAP, one point per guest TAP line, plus per run: the exit status
-# with the line of hvhost's log that says why (debug port, "guest powered
-# off", reset, timeout, refused configuration), the guest's plan, and the
-# host commands.  Exit status 1 if any point failed.
+# Each scenario boots hvtest.img (multiboot) on QEMU with a host profile
+# (hv-profile=), a vCPU count and a mode.  The guest prints TAP on COM1 and
+# asks for host-side actions with "HVTEST-HOST <cmd>[ ; <cmd>...]" lines;
+# this script watches the console log and carries them out over QMP on the
+# hv-synic-test device (see README.md).
 #
-# Environment: LOGDIR (default /tmp/hvhost-guest-test) keeps every run's
-# console log, hvhost log and hvctl transcript; HVTEST_TIMEOUT (default 60)
-# is each run's hvhost --timeout; HVHOST, HVCTL override the binaries.
+# Output: TAP 13 on stdout, one point per guest TAP line, plus per run: the
+# guest finished its plan, how QEMU ended (exit status, and for crash and
+# reset the QMP events), and the host requests.  Exit status 0 iff every
+# point passed.
+#
+# Environment: LOGDIR (default /tmp/hvhost-guest-test) keeps each run's
+# console log, QEMU's stderr, QMP transcript and events in LOGDIR/<name>/;
+# HVTEST_TIMEOUT (default 60) is each run's hard limit in seconds.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-HVDIR=$(cd "$HERE/../.." && pwd)
-HVHOST=${HVHOST:-$HVDIR/hvhost}
-HVCTL=${HVCTL:-$HVDIR/hvctl}
+TOP=$(cd "$HERE/../../../.." && pwd)
 LOGDIR=${LOGDIR:-/tmp/hvhost-guest-test}
 TIMEOUT=${HVTEST_TIMEOUT:-60}
-IMAGE=$HERE/hvtest.bzImage
-MEM=64
+IMAGE=$HERE/hvtest.img
+QMP_PY=$HERE/qmp.py
+QOM=/machine/peripheral/hvtest
+MEM=512
+HV_FLAGS=hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer,hv-frequencies,hv-crash,hv-runtime,hv-reset,hv-stimer-direct
 
-# name host cpus mode boot
+# name profile cpus mode.  Profiles where the guest-visible platform
+# changes: ws2008 (no TSC page, crash MSRs, direct timers or frequency
+# MSRs; at most 4 VPs), ws2012r2 (TSC page, crash notify), ws2016 (direct
+# timers, frequency MSRs), ws2025 (crash message).  Two vCPUs where SMP
+# matters: message-mode (ws2008) and direct-mode (ws2025) timers on VP 1.
 SCENARIOS=(
-	"ws2008-1 ws2008 1 main auto"
-	"ws2008r2-1 ws2008r2 1 main auto"
-	"ws2012-1 ws2012 1 main auto"
-	"ws2012r2-1 ws2012r2 1 main auto"
-	"ws2016-1 ws2016 1 main auto"
-	"ws2019-1 ws2019 1 main auto"
-	"ws2022-1 ws2022 1 main auto"
-	"ws2025-1 ws2025 1 main auto"
-	"ws2025-2 ws2025 2 main auto"
-	"ws2008-2 ws2008 2 main auto"
-	"ws2025-1-bzimage ws2025 1 main bzimage"
-	"ws2025-1-vmlinux ws2025 1 main vmlinux"
-	"poweroff-ws2025 ws2025 1 poweroff auto"
-	"poweroff-ws2008 ws2008 1 poweroff auto"
-	"exit42 ws2025 1 exit42 auto"
-	"reset-cf9 ws2025 1 reset auto"
-	"reset-kbd ws2025 1 kbdreset auto"
-	"triplefault ws2025 1 triplefault auto"
-	"hang-timeout ws2025 1 hang auto"
-	"ws2008-5cpus-refused ws2008 5 refused auto"
+	"ws2008-1 ws2008 1 main"
+	"ws2008-2 ws2008 2 main"
+	"ws2012r2-1 ws2012r2 1 main"
+	"ws2016-1 ws2016 1 main"
+	"ws2025-1 ws2025 1 main"
+	"ws2025-2 ws2025 2 main"
+	"crash-ws2016 ws2016 1 crash"
+	"crash-ws2025 ws2025 1 crash"
+	"hvreset-ws2025 ws2025 1 hvreset"
+	"ws2008-5cpus-refused ws2008 5 refused"
 )
 
-# How each mode must end: hvhost exit status and a line of its log
-expect_end() {	# expect_end MODE -> "STATUS LOG-PATTERN"
+envfile=
+while [ $# -gt 0 ]; do
 	case $1 in
-	main) echo "0 guest exit via debug port: status 0" ;;
-	poweroff) echo "0 guest powered off" ;;
-	exit42) echo "42 guest exit via debug port: status 42" ;;
-	reset) echo "120 guest reset (port 0xcf9)" ;;
-	kbdreset) echo "120 guest reset (keyboard controller)" ;;
-	triplefault) echo "120 guest shutdown (triple fault or reset)" ;;
-	hang) echo "124 timeout after" ;;
-	refused) echo "125 ws2008 supports 1 to 4 virtual processors, not 5" ;;
+	--list)
+		for s in "${SCENARIOS[@]}"; do echo "${s%% *}"; done
+		exit 0
+		;;
+	--env)
+		[ $# -ge 2 ] || { echo "run.sh: --env needs a file" >&2; exit 2; }
+		envfile=$2
+		shift 2
+		;;
+	-h|--help)
+		sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	*)
+		break
+		;;
 	esac
+done
+selected=("$@")
+for w in "${selected[@]}"; do
+	known=
+	for s in "${SCENARIOS[@]}"; do [ "${s%% *}" = "$w" ] && known=1; done
+	if [ -z "$known" ]; then
+		echo "Bail out! unknown scenario '$w' (run.sh --list)"
+		exit 1
+	fi
+done
+
+echo "TAP version 13"
+mkdir -p "$LOGDIR" || { echo "Bail out! cannot create $LOGDIR"; exit 1; }
+
+# QEMU
+if [ -n "$envfile" ]; then
+	[ -r "$envfile" ] || { echo "Bail out! cannot read $envfile"; exit 1; }
+	# shellcheck disable=SC1090
+	. "$envfile"
+elif [ -z "${QEMU:-}" ]; then
+	if ! "$TOP/tools/hvhost/build-qemu.sh" -o "$LOGDIR/qemu.env" \
+		>"$LOGDIR/build-qemu.log" 2>&1; then
+		echo "Bail out! tools/hvhost/build-qemu.sh failed (see $LOGDIR/build-qemu.log)"
+		exit 1
+	fi
+	# shellcheck disable=SC1091
+	. "$LOGDIR/qemu.env"
+fi
+if [ -z "${QEMU:-}" ] || [ ! -x "$QEMU" ]; then
+	echo "Bail out! no QEMU binary ('${QEMU:-}')"
+	exit 1
+fi
+QEMU_L=()
+[ -n "${QEMU_DATADIR:-}" ] && QEMU_L=(-L "$QEMU_DATADIR")
+
+for t in gcc make objcopy python3 timeout; do
+	command -v "$t" >/dev/null 2>&1 ||
+		{ echo "Bail out! need $t (apt-get install build-essential python3 coreutils)"; exit 1; }
+done
+if ! make -s -C "$HERE" >"$LOGDIR/make.log" 2>&1; then
+	echo "Bail out! cannot build the micro-guest (see $LOGDIR/make.log)"
+	exit 1
+fi
+
+SOCKDIR=$(mktemp -d /tmp/hvtest-qmp.XXXXXX) || exit 1
+QPID=
+cleanup() {
+	qmp_stop
+	if [ -n "$QPID" ]; then
+		kill "$QPID" 2>/dev/null
+		wait "$QPID" 2>/dev/null
+	fi
+	rm -rf "$SOCKDIR"
 }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 n=0
 failed=0
@@ -79,66 +144,52 @@ point() {	# point OK|FAIL DESCRIPTION
 	fi
 }
 
-if [ "${1:-}" = --list ]; then
-	for s in "${SCENARIOS[@]}"; do echo "${s%% *}"; done
-	exit 0
-fi
-
-# Tools: a fresh machine may lack them (CI starts clean)
-missing=
-for t in gcc make objcopy gzip; do
-	command -v "$t" >/dev/null 2>&1 || missing=1
-done
-if [ -n "$missing" ]; then
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-			build-essential binutils gzip >/dev/null ||
-			{ echo "Bail out! cannot install build tools"; exit 1; }
-	else
-		echo "Bail out! need gcc, make, objcopy, gzip"
-		exit 1
-	fi
-fi
-
-if ! make -s -C "$HVDIR" hvhost hvctl >/dev/null; then
-	echo "Bail out! cannot build hvhost"
-	exit 1
-fi
-if ! make -s -C "$HERE" >/dev/null; then
-	echo "Bail out! cannot build the micro-guest"
-	exit 1
-fi
-if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	echo "1..0 # SKIP /dev/kvm not available"
-	exit 0
-fi
-
-# Where hvhost's auto boot mode loads from: vmlinux on kvm-pvm
-if [ -e /sys/module/kvm_pvm ]; then
-	AUTO_LOADER=vmlinux
-else
-	AUTO_LOADER=bzimage
-fi
-
-mkdir -p "$LOGDIR" || exit 1
-SOCKDIR=$(mktemp -d /tmp/hvtest-ctl.XXXXXX) || exit 1
-HVPID=
-cleanup() {
-	if [ -n "$HVPID" ]; then
-		kill "$HVPID" 2>/dev/null
-		wait "$HVPID" 2>/dev/null
-	fi
-	rm -rf "$SOCKDIR"
+# One QMP connection per run: qmp.py --serve as a coprocess (a Python
+# start costs up to a second on a loaded machine)
+QMPC_PID=
+QMPC_IN=
+QMPC_OUT=
+qmp_start() {	# qmp_start SOCK
+	coproc QMPC { exec python3 "$QMP_PY" --timeout 20 --serve "$1"; }
+	QMPC_OUT=${QMPC[0]}
+	QMPC_IN=${QMPC[1]}
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
-# Run one "HVTEST-HOST" request: ';'-separated hvctl commands; a command
-# written "!cmd" must be refused (hvctl says ERR).  Sets req_fail when a
-# command is malformed or its outcome is not the expected one.
-host_request() {	# host_request SOCK TRANSCRIPT LINE
-	local sock=$1 tr=$2 line=$3 cmd rest args out want_err rc
-	rest=$line
+qmp_stop() {
+	[ -n "${QMPC_PID:-}" ] || return 0
+	[ -n "${QMPC_IN:-}" ] && eval "exec $QMPC_IN>&-"
+	[ -n "${QMPC_OUT:-}" ] && eval "exec $QMPC_OUT<&-"
+	wait "$QMPC_PID" 2>/dev/null
+	QMPC_PID=
+	QMPC_IN=
+	QMPC_OUT=
+}
+
+qmp() {		# qmp SOCK COMMAND-JSON: the reply line on stdout; 0, 1 error, 2 no QMP
+	local reply
+	[ -n "${QMPC_PID:-}" ] || qmp_start "$1"
+	{ echo "$2" >&"$QMPC_IN"; } 2>/dev/null || { echo "QMP client gone"; return 2; }
+	if ! IFS= read -r -t 25 reply <&"$QMPC_OUT"; then
+		echo "no reply from QMP"
+		return 2
+	fi
+	echo "$reply"
+	case $reply in
+	"ERROR: no QMP"*|"ERROR: QMP connection lost"*) return 2 ;;
+	ERROR:*) return 1 ;;
+	esac
+	return 0
+}
+
+qom_set() {	# qom_set SOCK PROPERTY VALUE
+	qmp "$1" "{\"execute\": \"qom-set\", \"arguments\": {\"path\": \"$QOM\", \"property\": \"$2\", \"value\": \"$3\"}}"
+}
+
+# Carry out one "HVTEST-HOST" line: ';'-separated commands, in order.
+# Sets req_fail when a command is malformed or its outcome is not the one
+# wanted.  Logs to the transcript TR.
+host_request() {	# host_request SOCK TR LINE
+	local sock=$1 tr=$2 rest=$3 cmd want_err out rc a counts
 	while [ -n "$rest" ]; do
 		cmd=${rest%%;*}
 		if [ "$cmd" = "$rest" ]; then rest=; else rest=${rest#*;}; fi
@@ -149,64 +200,122 @@ host_request() {	# host_request SOCK TRANSCRIPT LINE
 			want_err=1
 			cmd=${cmd#!}
 		fi
-		if ! [[ $cmd =~ ^[a-z]+( [0-9A-Za-z]+)*$ ]]; then
+		read -ra a <<<"$cmd"
+		echo "> ${want_err:+(must be refused) }$cmd" >>"$tr"
+		if [[ $cmd =~ ^post\ [0-9]+\ [0-9]+\ [0-9]+\ [0-9]+$ ]]; then
+			qom_set "$sock" post-message "${a[1]}:${a[2]}:${a[3]}:${a[4]}" >"$SOCKDIR/out"
+			rc=$?
+			out=$(cat "$SOCKDIR/out")
+		elif [[ $cmd =~ ^event\ [0-9]+\ [0-9]+\ [0-9]+$ ]]; then
+			qom_set "$sock" signal-event "${a[1]}:${a[2]}:${a[3]}" >"$SOCKDIR/out"
+			rc=$?
+			out=$(cat "$SOCKDIR/out")
+		elif [[ $cmd =~ ^expect\ (posted|delivered|retried|failed|events)\ [0-9]+$ ]]; then
+			qmp "$sock" "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"$QOM\", \"property\": \"state\"}}" >"$SOCKDIR/out"
+			rc=$?
+			out=$(cat "$SOCKDIR/out")
+			# a JSON string: "...\ntest posted P delivered D ...\n"
+			out=${out//\\n/$'\n'}
+			counts=$(echo "$out" | grep -o 'test posted [0-9a-z ]*' | head -n 1)
+			if [ $rc = 0 ] && [[ " ${counts#test } " != *" ${a[1]} ${a[2]} "* ]]; then
+				out="$out
+(does not say '${a[1]} ${a[2]}')"
+				rc=1
+			fi
+		else
 			echo "refused malformed request: $cmd" >>"$tr"
 			req_fail=$((req_fail + 1))
 			continue
 		fi
-		read -ra args <<<"$cmd"
-		echo "> ${want_err:+(must fail) }$cmd" >>"$tr"
-		out=$(timeout 20 "$HVCTL" "$sock" "${args[@]}" 2>&1)
-		rc=$?
+		echo "$out" >>"$tr"
 		if { [ -z "$want_err" ] && [ $rc != 0 ]; } ||
 		   { [ -n "$want_err" ] && [ $rc != 1 ]; }; then
-			echo "UNEXPECTED: hvctl status $rc" >>"$tr"
+			echo "UNEXPECTED: status $rc" >>"$tr"
 			req_fail=$((req_fail + 1))
 		fi
-		echo "$out" >>"$tr"
 	done
 }
 
-run_scenario() {	# run_scenario NAME HOST CPUS MODE BOOT
-	local name=$1 host=$2 cpus=$3 mode=$4 boot=$5
+# GUEST_PANICKED in EVENTS carries the five parameters the guest printed
+crash_event_ok() {	# crash_event_ok EVENTS CONSOLE
+	python3 - "$1" "$2" <<'EOF'
+import json, re, sys
+want = None
+for line in open(sys.argv[2], errors="replace"):
+    m = re.match(r"# crash parameters: (.*)", line.strip())
+    if m:
+        want = [int(x, 16) for x in m.group(1).split()]
+got = None
+reason = None
+for line in open(sys.argv[1]):
+    try:
+        ev = json.loads(line)
+    except ValueError:
+        continue
+    if ev.get("event") == "GUEST_PANICKED":
+        info = ev["data"].get("info", {})
+        if info.get("type") == "hyper-v":
+            got = [info.get("arg%d" % i) for i in range(1, 6)]
+    if ev.get("event") == "SHUTDOWN":
+        reason = ev["data"].get("reason")
+print("parameters %s, event %s, shutdown %s" % (want, got, reason))
+sys.exit(0 if want and got == want and reason == "guest-panic" else 1)
+EOF
+}
+
+shutdown_reason() {	# shutdown_reason EVENTS
+	grep -o '"event": "SHUTDOWN".*"reason": "[a-z-]*"' "$1" 2>/dev/null |
+		sed 's/.*"reason": "\([a-z-]*\)"/\1/' | head -n 1
+}
+
+run_scenario() {	# run_scenario NAME PROFILE CPUS MODE
+	local name=$1 prof=$2 cpus=$3 mode=$4
 	local dir=$LOGDIR/$name sock=$SOCKDIR/$name.sock
-	local clog tr hlog loader runner=1 status handled=0 nl line
-	local plan= ntap=0 bail= start end reqs=() timeout=$TIMEOUT
-	local want want_status want_log
+	local clog tr ev err caps runner=0 status handled=0 nl line
+	local plan='' ntap=0 bail='' start end reqs=() deadline alive
+	local args
 	req_fail=0
-	want=$(expect_end "$mode")
-	want_status=${want%% *}
-	want_log=${want#* }
-	[ "$mode" = hang ] && timeout=2
+	[ "$mode" = main ] && runner=1
 
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	clog=$dir/console.log
-	tr=$dir/hvctl.txt
-	hlog=$dir/hvhost.log
+	tr=$dir/qmp.txt
+	ev=$dir/qmp-events.json
+	err=$dir/qemu.err
+	caps=$dir/qmp-caps.json
 	: >"$clog"
 	: >"$tr"
-	loader=$boot
-	[ "$boot" = auto ] && loader=$AUTO_LOADER
-	[ "$mode" != main ] && runner=0
+	printf '{"execute": "qmp_capabilities"}\n' >"$caps"
+
+	# shellcheck disable=SC2054 # commas inside QEMU options
+	args=("${QEMU_L[@]}" -machine pc,accel=tcg
+		-cpu "qemu64,$HV_FLAGS,hv-profile=$prof" -smp "$cpus" -m "$MEM"
+		-display none -vga none -no-reboot -nic none
+		-kernel "$IMAGE"
+		-append "hvtest.mode=${mode/refused/main} hvtest.host=$prof hvtest.cpus=$cpus hvtest.mem=$MEM hvtest.runner=$runner"
+		-serial "file:$clog"
+		-device isa-debug-exit,iobase=0xf4,iosize=4
+		-device vmbus-bridge -global PIIX4_PM.disable_s4=1
+		-action panic=shutdown
+		-monitor none -qmp "unix:$sock,server=on,wait=off"
+		-chardev "file,id=qmpev,path=$ev,input-path=$caps"
+		-mon chardev=qmpev,mode=control
+		-device hv-synic-test,id=hvtest)
+	printf '%q ' "$QEMU" "${args[@]}" >"$dir/cmdline.txt"
+	echo >>"$dir/cmdline.txt"
 
 	start=$(date +%s.%N)
-	"$HVHOST" --kernel "$IMAGE" --host "$host" --cpus "$cpus" --mem "$MEM" \
-		--boot "$boot" --timeout "$timeout" --ctl "$sock" \
-		--console /dev/null --console-log "$clog" --log "$hlog" \
-		--append "hvtest.mode=$mode hvtest.host=$host hvtest.cpus=$cpus hvtest.mem=$MEM hvtest.loader=$loader hvtest.runner=$runner" \
-		</dev/null &
-	HVPID=$!
+	timeout -k 5 "$TIMEOUT" "$QEMU" "${args[@]}" </dev/null >"$dir/qemu.out" 2>"$err" &
+	QPID=$!
 
-	# Serve the guest's requests until hvhost exits (it has --timeout;
-	# should it overstay that by a minute, it is killed here)
-	local deadline=$((SECONDS + ${timeout%.*} + 60)) alive
+	# Serve the guest's requests until QEMU exits (timeout ends it)
+	deadline=$((SECONDS + TIMEOUT + 10))
 	while :; do
 		alive=1
-		kill -0 "$HVPID" 2>/dev/null || alive=
+		kill -0 "$QPID" 2>/dev/null || alive=
 		if [ -n "$alive" ] && [ $SECONDS -gt $deadline ]; then
-			echo "# $name: hvhost ignored its --timeout, killing it"
-			kill -9 "$HVPID" 2>/dev/null
+			kill -9 "$QPID" 2>/dev/null
 		fi
 		# only complete lines: the guest writes a byte at a time
 		nl=$(wc -l <"$clog")
@@ -214,20 +323,25 @@ run_scenario() {	# run_scenario NAME HOST CPUS MODE BOOT
 		while [ "$handled" -lt "${#reqs[@]}" ]; do
 			line=${reqs[$handled]}
 			handled=$((handled + 1))
-			[ -n "$alive" ] && host_request "$sock" "$tr" "${line#*HVTEST-HOST }"
+			if [ -n "$alive" ]; then
+				host_request "$sock" "$tr" "${line#*HVTEST-HOST }"
+			else
+				echo "not served (QEMU gone): $line" >>"$tr"
+				req_fail=$((req_fail + 1))
+			fi
 		done
 		[ -z "$alive" ] && break
 		sleep 0.05
 	done
-	wait "$HVPID"
+	wait "$QPID"
 	status=$?
-	HVPID=
+	QPID=
+	qmp_stop
 	end=$(date +%s.%N)
-	echo "# $name: hvhost exit status $status after $(awk "BEGIN { printf \"%.2f\", $end - $start }") s"
+	echo "# $name: QEMU exit status $status after $(awk "BEGIN { printf \"%.2f\", $end - $start }") s"
 
 	# The guest's TAP lines become ours
 	while IFS= read -r line; do
-		line=${line#\[*\] }
 		line=${line%$'\r'}
 		case $line in
 		"ok "*)
@@ -248,15 +362,12 @@ run_scenario() {	# run_scenario NAME HOST CPUS MODE BOOT
 			echo "#   $name: ${line#\# }"
 			;;
 		esac
-	done <"$clog"
+	done < <(tr -d '\000' <"$clog")
 
-	if [ -n "$bail" ]; then
-		point FAIL "$name: guest: $bail"
-	fi
+	[ -n "$bail" ] && point FAIL "$name: guest: $bail"
 	if [ "$mode" = refused ]; then
-		# hvhost must not start the VM at all
-		if [ "$ntap" = 0 ] && [ ! -s "$clog" ]; then
-			point OK "$name: no guest output"
+		if [ ! -s "$clog" ]; then
+			point OK "$name: the guest never ran"
 		else
 			point FAIL "$name: the guest ran"
 		fi
@@ -266,38 +377,76 @@ run_scenario() {	# run_scenario NAME HOST CPUS MODE BOOT
 		point FAIL "$name: guest plan '${plan:-none}', $ntap test lines"
 	fi
 
-	if [ "$status" = "$want_status" ] && grep -qF "$want_log" "$hlog"; then
-		point OK "$name: hvhost exit status $status, log says \"$want_log\""
-	else
-		point FAIL "$name: hvhost exit status $status (want $want_status and \"$want_log\", see $hlog)"
-	fi
+	case $mode in
+	main)
+		# the guest wrote EXIT_PASS (0) to isa-debug-exit: (0 << 1) | 1
+		if [ "$status" = 1 ]; then
+			point OK "$name: QEMU exit status 1 (guest reported success on isa-debug-exit)"
+		else
+			point FAIL "$name: QEMU exit status $status, want 1 (3: guest failures, 5: bail out, 124: timeout; see $err)"
+		fi
+		;;
+	crash)
+		local why ok
+		why=$(crash_event_ok "$ev" "$clog")
+		ok=$?
+		if [ "$status" = 0 ] && [ "$ok" = 0 ]; then
+			point OK "$name: QMP GUEST_PANICKED (hyper-v) with the guest's crash parameters, then shutdown (status 0)"
+		else
+			point FAIL "$name: QEMU exit status $status; $why (see $ev)"
+		fi
+		if [ "$prof" = ws2016 ]; then
+			if ! grep -q "guest crash message" "$err"; then
+				point OK "$name: no crash message without CRASH_CTL bit 62 ($prof)"
+			else
+				point FAIL "$name: QEMU reported a crash message on $prof"
+			fi
+		else
+			if grep -q "hyperv: guest crash message: hvtest crash message" "$err"; then
+				point OK "$name: QEMU logs the crash message from P3/P4 ($prof)"
+			else
+				point FAIL "$name: no \"guest crash message: hvtest crash message\" in $err"
+			fi
+		fi
+		;;
+	hvreset)
+		local reason
+		reason=$(shutdown_reason "$ev")
+		if [ "$status" = 0 ] && [ "$reason" = guest-reset ] &&
+		   grep -q "^# hvreset: writing" "$clog" && ! grep -q "still running" "$clog"; then
+			point OK "$name: HV_X64_MSR_RESET reset the VM (QMP SHUTDOWN reason guest-reset with -no-reboot)"
+		else
+			point FAIL "$name: QEMU exit status $status, shutdown reason '${reason:-none}' (want 0, guest-reset)"
+		fi
+		;;
+	refused)
+		if [ "$status" = 1 ] &&
+		   grep -q "hv-profile=ws2008: Windows Server 2008 ran at most 4 virtual processors per VM, not $cpus" "$err"; then
+			point OK "$name: QEMU refuses $cpus vCPUs with hv-profile=$prof"
+		else
+			point FAIL "$name: QEMU exit status $status (want 1 and the profile's VP limit in $err)"
+		fi
+		;;
+	esac
+
 	if [ "$runner" = 1 ]; then
 		if [ "$handled" -gt 0 ] && [ "$req_fail" = 0 ]; then
-			point OK "$name: $handled host request(s) served by hvctl"
+			point OK "$name: $handled host request(s) carried out over QMP as expected"
 		else
-			point FAIL "$name: host requests: $handled served, $req_fail failed (see $tr)"
+			point FAIL "$name: host requests: $handled served, $req_fail not as expected (see $tr)"
 		fi
 	fi
 }
 
 t0=$(date +%s)
-selected=("$@")
-for w in "${selected[@]}"; do
-	known=
-	for s in "${SCENARIOS[@]}"; do [ "${s%% *}" = "$w" ] && known=1; done
-	if [ -z "$known" ]; then
-		echo "Bail out! unknown scenario '$w' (run.sh --list)"
-		exit 1
-	fi
-done
 for s in "${SCENARIOS[@]}"; do
-	read -r name host cpus mode boot <<<"$s"
+	read -r name prof cpus mode <<<"$s"
 	if [ ${#selected[@]} -gt 0 ]; then
 		want=
 		for w in "${selected[@]}"; do [ "$w" = "$name" ] && want=1; done
 		[ -z "$want" ] && continue
 	fi
-	run_scenario "$name" "$host" "$cpus" "$mode" "$boot"
+	run_scenario "$name" "$prof" "$cpus" "$mode"
 done
 echo "1..$n"
 echo "# $((n - failed)) passed, $failed failed in $(($(date +%s) - t0)) s; logs in $LOGDIR"

@@ -920,8 +920,11 @@ bool hyperv_tcg_hypercall(X86CPU *cpu)
             st = hc_signal_event(cpu, fast, in);
             break;
         default:
-            /* HvNotifyLongSpinWait: a fast hint with nothing to do */
-            st = fast ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_HYPERCALL_INPUT;
+            /*
+             * HvNotifyLongSpinWait: an advisory simple call, fast or not,
+             * with no error status (TLFS); nothing to do here
+             */
+            st = HV_STATUS_SUCCESS;
             break;
         }
         bql_unlock();
