@@ -188,6 +188,28 @@ else
 	tail -n 15 "$LOGDIR/qemu-build.log" | sed 's/^/    /'
 fi
 
+# ---------------------------------------------------------------- conformance
+# The partition interface checked from the inside by a freestanding guest
+# (tools/hvhost/tests/guest): CPUID, MSRs, hypercall statuses, SynIC slots
+# and EOM redelivery, timers, TSC page, bad input. SUITES selects it by the
+# name "conformance".
+if [ -n "$qemu_ok" ] && { [ -z "$SEL_SUITES" ] || in_list conformance "$SEL_SUITES"; }; then
+	say "== hvhost conformance (micro-guest)"
+	t0=$(date +%s)
+	LOGDIR=$LOGDIR/conformance "$HVIC_TOP/tools/hvhost/tests/guest/run.sh" \
+		--env "$LOGDIR/qemu.env" >"$LOGDIR/conformance.tap" 2>"$LOGDIR/conformance.err" </dev/null
+	st=$?
+	f0=$FAILED
+	tap_count "$LOGDIR/conformance.tap" "conformance"
+	if [ "$TAP_PLAN" -lt 0 ] || [ "$TAP_PLAN" != "$TAP_POINTS" ]; then
+		fail "conformance" "plan says $TAP_PLAN tests, $TAP_POINTS ran (see conformance.err)"
+	fi
+	if [ $st -ne 0 ] && [ "$FAILED" = "$f0" ]; then
+		fail "conformance" "run.sh exited $st (see conformance.err)"
+	fi
+	say "  $TAP_POINTS test points, status $st ($(($(date +%s) - t0)) s)"
+fi
+
 # ---------------------------------------------------------------- suites
 suite_dirs=()
 for d in "$HVIC_TOP"/scripts/suites/*/; do
@@ -199,16 +221,17 @@ for d in "$HVIC_TOP"/scripts/suites/*/; do
 	suite_dirs+=("${d%/}")
 done
 for s in $SEL_SUITES; do
+	[ "$s" = conformance ] && continue
 	[ -f "$HVIC_TOP/scripts/suites/$s/suite.conf" ] || fail "suite $s" "no scripts/suites/$s/suite.conf"
 done
 
-# suite_conf DIR KIND: load a suite.conf (with HV_KIND set, so it may
-# choose per kind), defaults first.
+# suite_conf DIR KIND [HOST]: load a suite.conf (with HV_KIND and HV_HOST
+# set, so it may choose per kind and host profile), defaults first.
 suite_conf() {
 	KERNELS=$ALL_KERNELS CPUS="1 2" HOSTS=ws2025 TIMEOUT=120 APPEND=
 	MODULES='' BINARIES='' MEM=512 EXPECT_STATUS=0 IGNORE_CONSOLE='' DEVICES=''
 	BOOT_TIMEOUT=${SEL_BOOT_TIMEOUT:-$DEFAULT_BOOT_TIMEOUT}
-	HV_KIND=$2
+	HV_KIND=$2 HV_HOST=${3:-}
 	# shellcheck disable=SC1091
 	. "$1/suite.conf"
 }
@@ -409,8 +432,7 @@ if [ -n "$qemu_ok" ]; then
 			[ -n "${kenv[$k]:-}" ] || { say "  skip $sname/$k: no kernel"; continue; }
 			suite_conf "$sd" "$k"
 			hosts=$(intersect "$HOSTS" "$SEL_HOSTS")
-			cpus_l=$(intersect "$CPUS" "$SEL_CPUS")
-			[ -n "$hosts" ] && [ -n "$cpus_l" ] || continue
+			[ -n "$hosts" ] || continue
 			img=$LOGDIR/images/$sname-$k.cpio.gz
 			mkdir -p "$LOGDIR/images"
 			if ! hvic_image "$img" "${kenv[$k]}" "$sd" "${updates[$k]:-}" \
@@ -420,7 +442,9 @@ if [ -n "$qemu_ok" ]; then
 				continue
 			fi
 			for host in $hosts; do
-				for c in $cpus_l; do
+				# a suite may choose CPUS (and more) per host
+				suite_conf "$sd" "$k" "$host"
+				for c in $(intersect "$CPUS" "$SEL_CPUS"); do
 					run_vm "$sd" "$k" "$host" "$c" "$img"
 				done
 			done

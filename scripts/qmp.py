@@ -11,13 +11,17 @@
   qmp.py [OPTIONS] SOCK --wait EVENT[,EVENT...]
                                           wait for one of the events, print it
                                           as JSON
+  qmp.py [OPTIONS] SOCK --serve            keep one connection, run each
+                                          command read from stdin, print one
+                                          line for it (see below)
 
 ARG: one JSON object ('{"path": "/objects/hvtest", "property": "state"}'),
 or NAME=STRING and NAME:=JSON pairs (path=/objects/hvtest property=state;
 value:=true).
 OPTIONS:
   -t SEC  give up SEC seconds after connecting (default: 60 for a command,
-          none for --events and --wait)
+          none for --events and --wait); with --serve, SEC for each command
+          (default 60)
   -c SEC  keep trying to connect for SEC seconds while the socket is missing,
           refuses or is busy (default 10): QEMU may still be starting, or
           serving another client
@@ -28,22 +32,41 @@ Exit status: 0 done (--events: QEMU closed the socket); 1 QMP error (message
 on stderr), or --wait/--events ran out of time or QEMU went away first;
 2 usage error or no connection.
 
+--serve is for a script that cannot afford a Python start per command (a
+second or so on a loaded machine): it runs qmp.py as a coprocess. Each
+line on stdin is a QMP request as JSON ('{"execute": "qom-get",
+"arguments": {...}}'), or COMMAND [ARG...] as on the command line (a bare
+"query-status"); blank lines are skipped. Each gets one line on stdout,
+flushed: the return as JSON, or "ERROR: <QEMU's description>", or "ERROR:
+bad command: ..." when the line cannot be parsed. Events are dropped.
+When there is no connection, --serve prints "ERROR: no QMP connection: ..."
+and exits with 2; when the connection is lost or a command gets no answer
+in time, "ERROR: QMP connection lost: ..." and exits with 2; at the end of
+stdin it exits with 0.
+
 A QMP socket serves one client at a time: QEMU drops a second one, which
-then tries again (-c). So do not hold the socket while others need it: to
-wait for an event during a test run, watch the run's qmp-events.log
-(wait_event in scripts/suites/lib.sh) rather than --wait. As a module:
+then tries again (-c). So do not hold the socket while others need it
+(--serve holds it: give it a socket of its own): to wait for an event
+during a test run, watch the run's qmp-events.log (wait_event in
+scripts/suites/lib.sh) rather than --wait. As a module:
 from qmp import QMP; QMP(path).cmd("query-status").
 """
 
 import json
 import os
+import shlex
 import socket
 import sys
 import time
 
 
 class QMPError(Exception):
-    """The command failed: QEMU's error class and description."""
+    """The command failed: QEMU's error class and description (desc: the
+    description alone)."""
+
+    def __init__(self, msg, desc=None):
+        super().__init__(msg)
+        self.desc = msg if desc is None else desc
 
 
 class QMPTimeout(Exception):
@@ -111,12 +134,22 @@ class QMP:
             msg["host_monotonic"] = round(time.monotonic(), 6)
         return msg
 
+    def limit(self, seconds):
+        """Give up SECONDS from now on (None: no limit)."""
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+
     def cmd(self, name, args=None):
         """Run a command; its return value, or QMPError."""
-        self._id += 1
-        req = {"execute": name, "id": self._id}
+        req = {"execute": name}
         if args:
             req["arguments"] = args
+        return self.request(req)
+
+    def request(self, req):
+        """Send a request (a dict: "execute", "arguments"...; its "id" is
+        ours); the return value, or QMPError."""
+        self._id += 1
+        req = dict(req, id=self._id)
         self.sock.sendall(json.dumps(req).encode() + b"\n")
         while True:
             msg = self._read()
@@ -125,7 +158,8 @@ class QMP:
             elif msg.get("id") == self._id:
                 if "error" in msg:
                     e = msg["error"]
-                    raise QMPError("%s: %s" % (e.get("class"), e.get("desc")))
+                    raise QMPError("%s: %s" % (e.get("class"), e.get("desc")),
+                                   e.get("desc", str(e)))
                 return msg.get("return")
 
     def event(self):
@@ -165,6 +199,61 @@ def line(obj):
     return json.dumps(obj, separators=(", ", ": "))
 
 
+def parse_request(text):
+    """A --serve line: a JSON request, or COMMAND [ARG...]; None if blank."""
+    text = text.strip()
+    if not text:
+        return None
+    if text.startswith("{"):
+        req = json.loads(text)
+        if not isinstance(req, dict):
+            raise ValueError("not a JSON object")
+        return req
+    words = shlex.split(text)
+    req = {"execute": words[0]}
+    args = parse_args(words[1:]) if words[1:] else None
+    if args:
+        req["arguments"] = args
+    return req
+
+
+def serve(path, connect_timeout, timeout):
+    """--serve: one connection; a line on stdout per request on stdin."""
+    def say(text):
+        print(text, flush=True)
+
+    try:
+        q = QMP(path, connect_timeout, timeout)
+    except (OSError, EOFError, QMPTimeout, QMPError, ValueError) as e:
+        say("ERROR: no QMP connection: %s" % (str(e) or "timed out"))
+        return 2
+    try:
+        for text in sys.stdin:
+            try:
+                req = parse_request(text)
+            except ValueError as e:
+                say("ERROR: bad command: %s" % e)
+                continue
+            if req is None:
+                continue
+            q.limit(timeout)
+            try:
+                ret = q.request(req)
+            except QMPError as e:
+                say("ERROR: %s" % e.desc)
+                continue
+            except (OSError, EOFError, QMPTimeout, ValueError) as e:
+                say("ERROR: QMP connection lost: %s"
+                    % (str(e) or "no answer within %g s" % timeout))
+                return 2
+            finally:
+                q.events.clear()
+            say(line(ret))
+    finally:
+        q.close()
+    return 0
+
+
 def usage():
     sys.stderr.write(__doc__.split("\n\n")[1] + "\n")
     return 2
@@ -193,13 +282,15 @@ def main(argv):
     if len(argv) < 2:
         return usage()
     path, what, rest = argv[0], argv[1], argv[2:]
-    mode = what if what in ("--events", "--wait", "--hmp") else "cmd"
-    if mode == "cmd" and timeout is None:
+    mode = what if what in ("--events", "--wait", "--hmp", "--serve") else "cmd"
+    if mode in ("cmd", "--serve") and timeout is None:
         timeout = 60.0
     if mode in ("--wait", "--hmp") and len(rest) != 1:
         return usage()
-    if mode == "--events" and rest:
+    if mode in ("--events", "--serve") and rest:
         return usage()
+    if mode == "--serve":
+        return serve(path, connect_timeout, timeout)
     try:
         args = parse_args(rest) if mode == "cmd" else None
     except ValueError as e:
@@ -209,7 +300,7 @@ def main(argv):
     try:
         q = QMP(path, connect_timeout, timeout)
     except (OSError, EOFError, QMPTimeout, QMPError, ValueError) as e:
-        sys.stderr.write("qmp.py: %s: cannot connect: %s\n" % (path, e or "timed out"))
+        sys.stderr.write("qmp.py: %s: cannot connect: %s\n" % (path, str(e) or "timed out"))
         return 2
 
     try:

@@ -4,22 +4,18 @@
  *
  * CPUID leaves, synthetic MSRs, hypercall input/status, the SynIC message
  * and event-flag pages, the reference TSC page and the synthetic timer
- * registers.  Definitions only, no logic.  Shared by the kernel modules and
- * by tools/hvhost, so only <linux/types.h> types are used.
+ * registers.  Definitions only, no logic, for the kernel modules.  hvhost
+ * has its own, written independently in QEMU's style (DESIGN.md: wire
+ * formats are written twice, on purpose).
  */
 #ifndef _HYPERV_TLFS_H
 #define _HYPERV_TLFS_H
 
 #include <linux/types.h>
 
-#ifdef __KERNEL__
 #include <linux/build_bug.h>
 #include <linux/stddef.h>
 #define HV_ASSERT(cond, msg)	static_assert(cond, msg)
-#else
-#include <stddef.h>
-#define HV_ASSERT(cond, msg)	_Static_assert(cond, msg)
-#endif
 
 #define HV_ASSERT_SIZE(type, size) \
 	HV_ASSERT(sizeof(type) == (size), "size of " #type)
@@ -157,10 +153,6 @@
 #define HV_X64_MSR_TSC_EMULATION_CONTROL	0x40000107
 #define HV_X64_MSR_TSC_EMULATION_STATUS		0x40000108
 #define HV_X64_MSR_TSC_INVARIANT_CONTROL	0x40000118
-
-/* The synthetic MSR range hvhost traps */
-#define HV_X64_MSR_RANGE_FIRST		0x40000000
-#define HV_X64_MSR_RANGE_LAST		0x400001FF
 
 #define HV_SYNIC_SINT_COUNT		16
 #define HV_SYNIC_STIMER_COUNT		4

@@ -163,6 +163,15 @@ ninja -C "$build" qemu-system-x86_64 tests/tcg/plugins/libinsn.so >&2 ||
 	hvic_die "qemu build failed"
 hvic_msg "qemu built in $(($(date +%s) - t0)) s"
 
+# ninja relinks in place: tests run a copy, replaced atomically when it
+# changed, so a rebuild never pulls the binary from under a running QEMU.
+bin=$vdir/bin
+mkdir -p "$bin"
+if ! cmp -s "$build/qemu-system-x86_64" "$bin/qemu-system-x86_64"; then
+	cp "$build/qemu-system-x86_64" "$bin/.qemu-system-x86_64.new"
+	mv -f "$bin/.qemu-system-x86_64.new" "$bin/qemu-system-x86_64"
+fi
+
 # Firmware from Debian's packages: SeaBIOS (seabios) and the option ROMs
 # -kernel needs (qemu-system-data; their fw_cfg interface is stable).
 fw=$vdir/firmware
@@ -175,7 +184,7 @@ for f in /usr/share/seabios/bios-256k.bin /usr/share/seabios/bios.bin \
 	cp -f "$f" "$fw"/
 done
 
-envtxt="QEMU=$build/qemu-system-x86_64
+envtxt="QEMU=$bin/qemu-system-x86_64
 QEMU_DATADIR=$fw
 QEMU_PLUGINS=$build/tests/tcg/plugins
 QEMU_BUILD=$build

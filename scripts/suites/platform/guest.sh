@@ -7,5 +7,8 @@ if [ ! -f /suite/hv_platform.sh ]; then
 	echo "Bail out! /suite/hv_platform.sh missing from the image"
 	exit 1
 fi
-HV_PLATFORM_HOST_MESSAGES=3 HV_PLATFORM_HOST_EVENTS=2 \
+# 50 rmmod/modprobe cycles where it matters most (SMP, newest profile)
+cycles=10
+[ "$HV_HOST" = ws2025 ] && [ "$HV_CPUS" -gt 1 ] && cycles=50
+HV_PLATFORM_HOST_MESSAGES=3 HV_PLATFORM_HOST_EVENTS=2 HV_PLATFORM_CYCLES=$cycles \
 	sh /suite/hv_platform.sh

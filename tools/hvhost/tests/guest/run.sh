@@ -32,7 +32,7 @@ TOP=$(cd "$HERE/../../../.." && pwd)
 LOGDIR=${LOGDIR:-/tmp/hvhost-guest-test}
 TIMEOUT=${HVTEST_TIMEOUT:-60}
 IMAGE=$HERE/hvtest.img
-QMP_PY=$HERE/qmp.py
+QMP_PY=$TOP/scripts/qmp.py
 QOM=/machine/peripheral/hvtest
 MEM=512
 HV_FLAGS=hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer,hv-frequencies,hv-crash,hv-runtime,hv-reset,hv-stimer-direct
@@ -144,13 +144,13 @@ point() {	# point OK|FAIL DESCRIPTION
 	fi
 }
 
-# One QMP connection per run: qmp.py --serve as a coprocess (a Python
-# start costs up to a second on a loaded machine)
+# One QMP connection per run: scripts/qmp.py --serve as a coprocess (a
+# Python start costs up to a second on a loaded machine)
 QMPC_PID=
 QMPC_IN=
 QMPC_OUT=
 qmp_start() {	# qmp_start SOCK
-	coproc QMPC { exec python3 "$QMP_PY" --timeout 20 --serve "$1"; }
+	coproc QMPC { exec python3 "$QMP_PY" -c 5 -t 20 "$1" --serve; }
 	QMPC_OUT=${QMPC[0]}
 	QMPC_IN=${QMPC[1]}
 }

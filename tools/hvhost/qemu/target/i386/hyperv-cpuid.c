@@ -4,7 +4,7 @@
  * The hv-* CPU properties choose the enlightenments; a host profile
  * (hv-profile=ws2008 ... ws2025) makes the CPUID leaves look like one
  * Windows Server release: its version, and only the features it offered.
- * Documentation/hvhost-platform.md in hyperv-ic has the table's sources.
+ * Documentation/hvhost.md in hyperv-ic has the table and its sources.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */

@@ -361,6 +361,10 @@ static bool stimer_send_msg(HvStimer *st, uint64_t now)
     if (r == 0) {
         tcg_deliver_sint(CPU(st->vp->cpu), sint);
     }
+    /* a one-shot timer is done once its message is out (as KVM does) */
+    if (!(*stimer_config(st) & STIMER_PERIODIC)) {
+        *stimer_config(st) &= ~STIMER_ENABLE;
+    }
     return true;
 }
 
@@ -390,7 +394,9 @@ static void stimer_expire(HvStimer *st, uint64_t now)
         st->deadline = next;
     } else {
         st->deadline = 0;
-        *config &= ~STIMER_ENABLE;
+        if (*config & STIMER_DIRECT) {
+            *config &= ~STIMER_ENABLE;
+        }
     }
 }
 
@@ -694,7 +700,7 @@ static bool wrmsr_locked(HvTcgVp *vp, uint32_t msr, uint64_t val)
     switch (msr) {
     case HV_X64_MSR_GUEST_OS_ID:
         hv.guest_os_id = val;
-        if (!val) {
+        if (!val && !(hv.hypercall & HV_HYPERCALL_LOCKED)) {
             /* no guest OS id, no hypercalls */
             hv.hypercall &= ~HV_HYPERCALL_ENABLE;
         }
