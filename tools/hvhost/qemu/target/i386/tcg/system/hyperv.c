@@ -248,6 +248,7 @@ static void write_tsc_page(void)
     address_space_write(&address_space_memory, gpa + 4,
                         MEMTXATTRS_UNSPECIFIED, (uint8_t *)&pg + 4,
                         sizeof(pg) - 4);
+    /* scale and offset are visible before the new sequence is */
     smp_wmb();
     pg.sequence = cpu_to_le32(hv.tsc_sequence);
     address_space_write(&address_space_memory, gpa, MEMTXATTRS_UNSPECIFIED,
