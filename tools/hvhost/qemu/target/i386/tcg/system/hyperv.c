@@ -33,6 +33,7 @@
 #include "hyperv-cpuid.h"
 #include "kvm/hyperv-proto.h"
 #include "tcg/hyperv-tcg.h"
+#include "trace.h"
 
 /* TLFS values QEMU's headers do not carry */
 #define HV_NOTIFY_LONG_SPIN_WAIT        0x0008
@@ -197,6 +198,7 @@ static void ref_time_init(X86CPU *cpu)
     hv.tsc_scale = lo;
     mulu64(&lo, &hi, guest_tsc(cpu), hv.tsc_scale);
     hv.tsc_offset = -(int64_t)hi;
+    trace_hyperv_tcg_ref_time_init(hv.tsc_hz, hv.tsc_scale);
 }
 
 static uint64_t ref_time_at(uint64_t tsc)
@@ -282,6 +284,7 @@ static int tcg_deliver_sint(CPUState *cs, uint32_t sint)
         (v & (HV_SINT_MASKED | HV_SINT_POLLING))) {
         return 0;
     }
+    trace_hyperv_tcg_sint(cs->cpu_index, sint, v & HV_SINT_VECTOR_MASK);
     apic_raise(X86_CPU(cs), v & HV_SINT_VECTOR_MASK);
     return 0;
 }
@@ -355,6 +358,7 @@ static bool stimer_send_msg(HvStimer *st, uint64_t now)
     p->expiration_time = cpu_to_le64(st->msg_exp_time);
     p->delivery_time = cpu_to_le64(now);
     r = hyperv_synic_post_local(CPU(st->vp->cpu), sint, &msg);
+    trace_hyperv_tcg_stimer_msg(CPU(st->vp->cpu)->cpu_index, st->index, r);
     if (r == -EAGAIN) {
         return false;
     }
@@ -374,6 +378,8 @@ static void stimer_expire(HvStimer *st, uint64_t now)
     uint64_t *config = stimer_config(st);
     uint64_t exp = st->deadline;
 
+    trace_hyperv_tcg_stimer_expire(CPU(st->vp->cpu)->cpu_index, st->index,
+                                   exp, now, *config & STIMER_DIRECT);
     if (*config & STIMER_DIRECT) {
         apic_raise(st->vp->cpu, (*config & STIMER_VECTOR_MASK) >>
                                 STIMER_VECTOR_SHIFT);
@@ -511,6 +517,9 @@ static void crash_report(X86CPU *cpu, uint64_t ctl)
     for (i = 0; i < HV_CRASH_PARAMS; i++) {
         env->msr_hv_crash_params[i] = hv.crash_params[i];
     }
+    trace_hyperv_tcg_crash(CPU(cpu)->cpu_index, hv.crash_params[0],
+                           hv.crash_params[1], hv.crash_params[2],
+                           hv.crash_params[3], hv.crash_params[4]);
     if ((ctl & HV_CRASH_CTL_NOTIFY_MSG) &&
         (hv.crash_ctl_caps & HV_CRASH_CTL_NOTIFY_MSG) && len) {
         /* P3: guest address of a text message, P4: its length */
@@ -824,6 +833,7 @@ bool hyperv_tcg_wrmsr(X86CPU *cpu, uint32_t msr, uint64_t val)
     }
     bql_lock();
     ok = wrmsr_locked(vp, msr, val);
+    trace_hyperv_tcg_wrmsr(CPU(cpu)->cpu_index, msr, val, ok);
     if (ok && msr <= HV_X64_MSR_REFERENCE_TSC) {
         mirror_partition();
     }
@@ -936,6 +946,7 @@ bool hyperv_tcg_hypercall(X86CPU *cpu)
         }
         bql_unlock();
     }
+    trace_hyperv_tcg_hypercall(CPU(cpu)->cpu_index, control, in, st);
     /* an unknown connection is an answer (version probing), not misuse */
     if (st != HV_STATUS_SUCCESS && st != HV_STATUS_INVALID_CONNECTION_ID) {
         hv_bad(cpu, "hypercall 0x%04x (input 0x%" PRIx64 ", param 0x%"
