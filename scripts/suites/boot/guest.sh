@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 # boot suite, in the guest: detection and vCPU count, then an ACPI power-off
 # instead of returning to init (which would end the run through hvexit).
 . /lib/hvtest/tap.sh

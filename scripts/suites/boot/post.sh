@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # boot suite, after the VM: a clean ACPI power-off, not hvexit.
 . "$HVIC_TOP/scripts/guest/tap.sh"
 

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 # crash suite, in the guest: print the TAP, then panic on purpose.
 . /lib/hvtest/tap.sh
 

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # crash suite, after the VM: QMP saw GUEST_PANICKED with the Hyper-V crash
 # parameters the guest wrote to CRASH_P0-P4.
 . "$HVIC_TOP/scripts/guest/tap.sh"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 # hyperv suite, in the guest. host.sh inspects hvhost while we sleep between
 # SLEEP-BEGIN and SLEEP-END; post.sh times that sleep on the host's clock.
 . /lib/hvtest/tap.sh

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # hyperv suite, on the host while the guest sleeps: hvhost's view of the
 # guest's Hyper-V state (hv_state: the hv-synic-test device's "state").
 . "$HVIC_TOP/scripts/guest/tap.sh"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # hyperv suite, after the VM: `sleep 2` measured on the host's clock.
 . "$HVIC_TOP/scripts/guest/tap.sh"
 . "$HVIC_TOP/scripts/suites/lib.sh"

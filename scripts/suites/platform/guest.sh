@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
 # platform suite, in the guest: run the hv_platform kselftest; host.sh posts
 # SynIC messages and sets event flags when it prints READY-FOR-MESSAGE.
 # hv_platform.sh here is a link to selftests/hv_platform/hv_platform.sh,
