@@ -112,8 +112,12 @@ static void post_next(HvSynicTest *t)
     msg.payload[0] = m->number;
     t->inflight = m;
     if (hyperv_post_msg(t->route, &msg)) {
+        /* not taken: count it and go on, the queue must not stall */
         t->inflight = NULL;
         t->failed++;
+        QSIMPLEQ_REMOVE_HEAD(&t->queue, next);
+        g_free(m);
+        post_next(t);
     }
 }
 

@@ -16,6 +16,9 @@
 /* CPU reset: SynIC creation (first time) and reset, timers off. */
 void hyperv_tcg_reset_vcpu(X86CPU *cpu);
 
+/* CPU unplug: the vCPU's timers and state go. */
+void hyperv_tcg_unrealize_vcpu(X86CPU *cpu);
+
 /* rdmsr/wrmsr of a synthetic MSR; false means #GP. */
 bool hyperv_tcg_rdmsr(X86CPU *cpu, uint32_t msr, uint64_t *val);
 bool hyperv_tcg_wrmsr(X86CPU *cpu, uint32_t msr, uint64_t val);

@@ -12,6 +12,10 @@ void hyperv_tcg_reset_vcpu(X86CPU *cpu)
 {
 }
 
+void hyperv_tcg_unrealize_vcpu(X86CPU *cpu)
+{
+}
+
 bool hyperv_tcg_rdmsr(X86CPU *cpu, uint32_t msr, uint64_t *val)
 {
     return false;

@@ -20,7 +20,6 @@
 #include "qemu/osdep.h"
 #include "qemu/error-report.h"
 #include "qemu/host-utils.h"
-#include "qemu/log.h"
 #include "qemu/main-loop.h"
 #include "qemu/timer.h"
 #include "cpu.h"
@@ -37,9 +36,7 @@
 
 /* TLFS values QEMU's headers do not carry */
 #define HV_NOTIFY_LONG_SPIN_WAIT        0x0008
-#define HV_STATUS_ACCESS_DENIED         6
 #define HV_HYPERCALL_LOCKED             (1ull << 1)
-#define HV_HYPERCALL_RSVD_MASK          0xffcull
 #define HV_PAGE_MSR_RSVD_MASK           0xffeull
 #define HV_REF_TSC_ENABLE               1ull
 #define HV_SINT_POLLING                 (1ull << 18)
@@ -108,7 +105,7 @@ typedef struct HvStimer {
 struct HvTcgVp {
     X86CPU *cpu;
     /* CPUID 0x40000003 as this vCPU's guest sees it */
-    uint32_t feat_eax, feat_ebx, feat_edx;
+    uint32_t feat_eax, feat_edx;
     bool sint_aeoi_logged;
     HvStimer stimer[HV_STIMER_COUNT];
 };
@@ -137,14 +134,16 @@ static struct {
 static void G_GNUC_PRINTF(2, 3) hv_bad(X86CPU *cpu, const char *fmt, ...)
 {
     int64_t now = get_clock();
+    int64_t start = qatomic_read(&hv.log_window_start);
     va_list ap;
     char *msg;
 
-    if (now - hv.log_window_start > NANOSECONDS_PER_SECOND) {
-        hv.log_window_start = now;
-        hv.log_count = 0;
+    /* callers run on any vCPU thread, with or without the BQL */
+    if (now - start > NANOSECONDS_PER_SECOND &&
+        qatomic_cmpxchg(&hv.log_window_start, start, now) == start) {
+        qatomic_set(&hv.log_count, 0);
     }
-    if (++hv.log_count > 10) {
+    if (qatomic_fetch_inc(&hv.log_count) >= 10) {
         return;
     }
     va_start(ap, fmt);
@@ -326,11 +325,17 @@ static uint64_t stimer_count(HvStimer *st)
     return st->vp->cpu->env.msr_hv_stimer_count[st->index];
 }
 
+/* Reference times from guest counts: saturate, never wrap into the past */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    return a + b < a ? UINT64_MAX : a + b;
+}
+
 static void stimer_arm(HvStimer *st, uint64_t now)
 {
     int64_t virt;
 
-    if (!st->deadline) {
+    if (!st->deadline || st->deadline == UINT64_MAX) {
         timer_del(st->timer);
         return;
     }
@@ -392,11 +397,11 @@ static void stimer_expire(HvStimer *st, uint64_t now)
 
     if (*config & STIMER_PERIODIC) {
         uint64_t period = MAX(stimer_count(st), STIMER_MIN_PERIOD);
-        uint64_t next = exp + period;
+        uint64_t next = sat_add(exp, period);
 
         if (next <= now) {
             /* behind (the VM was stopped, or lazy): skip missed periods */
-            next = exp + ((now - exp) / period + 1) * period;
+            next = sat_add(now, period - (now - exp) % period);
         }
         st->deadline = next;
     } else {
@@ -441,7 +446,8 @@ static void stimer_restart(HvStimer *st)
     st->msg_pending = false;
     if ((config & STIMER_ENABLE) && stimer_count(st)) {
         if (config & STIMER_PERIODIC) {
-            st->deadline = now + MAX(stimer_count(st), STIMER_MIN_PERIOD);
+            st->deadline = sat_add(now, MAX(stimer_count(st),
+                                            STIMER_MIN_PERIOD));
         } else {
             /* absolute; already past: fires at once */
             st->deadline = MAX(stimer_count(st), 1);
@@ -869,8 +875,11 @@ static uint16_t hc_post_message(X86CPU *cpu, bool fast, uint64_t in)
     if (st) {
         return st;
     }
-    address_space_read(&address_space_memory, in, MEMTXATTRS_UNSPECIFIED,
-                       &msg, sizeof(msg));
+    /* one copy out of the guest: checked here, handed to the handler */
+    if (address_space_read(&address_space_memory, in, MEMTXATTRS_UNSPECIFIED,
+                           &msg, sizeof(msg)) != MEMTX_OK) {
+        return HV_STATUS_INVALID_PARAMETER;
+    }
     if (msg._reserved || (le32_to_cpu(msg.connection_id) &
                           ~HV_CONNECTION_ID_MASK)) {
         return HV_STATUS_INVALID_HYPERCALL_INPUT;
@@ -879,7 +888,10 @@ static uint16_t hc_post_message(X86CPU *cpu, bool fast, uint64_t in)
         !msg.message_type || (le32_to_cpu(msg.message_type) & 0x80000000)) {
         return HV_STATUS_INVALID_PARAMETER;
     }
-    return hyperv_hcall_post_message(in, false);
+    msg.connection_id = le32_to_cpu(msg.connection_id);
+    msg.message_type = le32_to_cpu(msg.message_type);
+    msg.payload_size = le32_to_cpu(msg.payload_size);
+    return hyperv_post_message_dispatch(&msg);
 }
 
 static uint16_t hc_signal_event(X86CPU *cpu, bool fast, uint64_t in)
@@ -991,11 +1003,26 @@ static HvTcgVp *vp_create(X86CPU *cpu)
     return vp;
 }
 
+void hyperv_tcg_unrealize_vcpu(X86CPU *cpu)
+{
+    HvTcgVp *vp = vp_of(cpu);
+    int t;
+
+    if (!vp) {
+        return;
+    }
+    for (t = 0; t < HV_STIMER_COUNT; t++) {
+        timer_free(vp->stimer[t].timer);
+    }
+    hv.vps[CPU(cpu)->cpu_index] = NULL;
+    g_free(vp);
+}
+
 void hyperv_tcg_reset_vcpu(X86CPU *cpu)
 {
     CPUX86State *env = &cpu->env;
     const HypervProfile *p = hyperv_cpu_profile(cpu);
-    uint32_t ecx, eax;
+    uint32_t ebx, ecx;
     HvTcgVp *vp;
     int i;
 
@@ -1003,10 +1030,8 @@ void hyperv_tcg_reset_vcpu(X86CPU *cpu)
         return;
     }
     vp = vp_create(cpu);
-    hyperv_cpuid_leaf(cpu, HV_CPUID_FEATURES, &vp->feat_eax, &vp->feat_ebx,
-                      &ecx, &vp->feat_edx);
-    hyperv_cpuid_leaf(cpu, HV_CPUID_VENDOR_AND_MAX_FUNCTIONS, &eax, &ecx,
-                      &ecx, &ecx);
+    hyperv_cpuid_leaf(cpu, HV_CPUID_FEATURES, &vp->feat_eax, &ebx, &ecx,
+                      &vp->feat_edx);
     ref_time_init(cpu);
 
     /* the partition-wide registers go with the boot processor */
