@@ -11,10 +11,14 @@
  *   hvtest.mode=MODE            main (default): every test;
  *                               crash: the crash MSRs, then a crash
  *                               notification (QEMU reports GUEST_PANICKED);
- *                               hvreset: HV_X64_MSR_RESET (QEMU resets)
+ *                               hvreset: HV_X64_MSR_RESET (QEMU resets);
+ *                               vmbus: the VMBus tests (vmbus.c)
  *   hvtest.host=PROFILE         the hv-profile, to check CPUID against
  *   hvtest.cpus=N               the -smp value
  *   hvtest.mem=MIB              the -m value (memory map check)
+ *   hvtest.vmbusdev=DEV         vmbus mode: the channel under test,
+ *                               heartbeat (hv-heartbeat, default) or
+ *                               balloon (hv-balloon)
  *   hvtest.runner=1             tests/guest/run.sh serves "HVTEST-HOST"
  *                               lines: each ';'-separated command becomes
  *                               a qom-set/qom-get on the hv-synic-test
@@ -27,6 +31,7 @@
 #include "ap.h"
 #include "hvdefs.h"
 #include "lib.h"
+#include "vmbus.h"
 
 /* Multiboot (v1) information */
 #define MB_BOOT_MAGIC		0x2badb002u
@@ -545,15 +550,7 @@ static uint8_t *volatile hc_current = hc_page;
 
 static uint64_t hypercall(uint64_t control, uint64_t in, uint64_t out)
 {
-	register uint64_t r8 asm("r8") = out;
-	void *page = hc_current;
-	uint64_t status;
-
-	asm volatile("call *%[pg]"
-		     : "=a"(status), "+c"(control), "+d"(in), "+r"(r8)
-		     : [pg] "r"(page)
-		     : "memory", "cc", "r9", "r10", "r11");
-	return status;
+	return hypercall_via(hc_current, control, in, out);
 }
 
 /* At CPL 3: VMCALL with RCX and RDX as user_call set them, then "done" */
@@ -1841,6 +1838,9 @@ int guest_main(const uint8_t *mbi, uint32_t magic)
 		return run_crash();
 	if (!strncmp(cfg.mode, "hvreset", 8))
 		return run_hvreset();
+	if (!strncmp(cfg.mode, "vmbus", 6))
+		return run_vmbus(cfg.prof ? cfg.prof->name : NULL,
+				 opt_value("hvtest.vmbusdev"));
 	printf("1..%d\n", tap_count);
 	diag("unknown mode %s", cfg.mode);
 	return EXIT_FAIL;

@@ -502,3 +502,15 @@ void delay_ref(uint64_t units)
 		idle_ns(ns < WAIT_TICK_NS ? ns : WAIT_TICK_NS);
 	}
 }
+
+uint64_t hypercall_via(void *page, uint64_t control, uint64_t in, uint64_t out)
+{
+	register uint64_t r8 asm("r8") = out;
+	uint64_t status;
+
+	asm volatile("call *%[pg]"
+		     : "=a"(status), "+c"(control), "+d"(in), "+r"(r8)
+		     : [pg] "r"(page)
+		     : "memory", "cc", "r9", "r10", "r11");
+	return status;
+}

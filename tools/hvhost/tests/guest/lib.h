@@ -158,6 +158,8 @@ void console_write(const char *s);
 /* Safe MSR access: 0, or -1 if the instruction raised #GP */
 int rdmsr_safe(uint32_t msr, uint64_t *v);
 int wrmsr_safe(uint32_t msr, uint64_t v);
+/* Hypercall through the hypercall page @page (64-bit convention): status */
+uint64_t hypercall_via(void *page, uint64_t control, uint64_t in, uint64_t out);
 /* VMCALL (64-bit convention): 0 and *status, or -1 if it raised #UD */
 int vmcall_safe(uint64_t control, uint64_t in, uint64_t out,
 		uint64_t *status);

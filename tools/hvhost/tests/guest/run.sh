@@ -22,9 +22,15 @@
 # reset the QMP events), and the host requests.  Exit status 0 iff every
 # point passed.
 #
+# The vmbus-* scenarios run the guest's VMBus tests against QEMU's VMBus
+# server with -device hv-heartbeat (hv-balloon where this QEMU has no
+# hv-heartbeat: that is reported as a skipped point).
+#
 # Environment: LOGDIR (default /tmp/hvhost-guest-test) keeps each run's
 # console log, QEMU's stderr, QMP transcript and events in LOGDIR/<name>/;
-# HVTEST_TIMEOUT (default 60) is each run's hard limit in seconds.
+# HVTEST_TIMEOUT (default 60) is each run's hard limit in seconds;
+# HVTEST_VMBUS_DEV=balloon makes hv-balloon the channel under test even
+# where hv-heartbeat exists.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -42,6 +48,9 @@ HV_FLAGS=hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer,hv-frequencies,hv-cras
 # MSRs; at most 4 VPs), ws2012r2 (TSC page, crash notify), ws2016 (direct
 # timers, frequency MSRs), ws2025 (crash message).  Two vCPUs where SMP
 # matters: message-mode (ws2008) and direct-mode (ws2025) timers on VP 1.
+# VMBus: one per profile whose VMBus differs for a guest: ws2008 (0.13
+# only, interrupt page), ws2008r2 (1.1), ws2012 (2.4: per-channel event
+# flags), ws2016 (4.0), ws2019 (5.2: connection id 4), ws2025 (5.3).
 SCENARIOS=(
 	"ws2008-1 ws2008 1 main"
 	"ws2008-2 ws2008 2 main"
@@ -53,6 +62,12 @@ SCENARIOS=(
 	"crash-ws2025 ws2025 1 crash"
 	"hvreset-ws2025 ws2025 1 hvreset"
 	"ws2008-5cpus-refused ws2008 5 refused"
+	"vmbus-ws2008 ws2008 1 vmbus"
+	"vmbus-ws2008r2 ws2008r2 1 vmbus"
+	"vmbus-ws2012 ws2012 1 vmbus"
+	"vmbus-ws2016 ws2016 1 vmbus"
+	"vmbus-ws2019 ws2019 1 vmbus"
+	"vmbus-ws2025 ws2025 1 vmbus"
 )
 
 envfile=
@@ -68,7 +83,7 @@ while [ $# -gt 0 ]; do
 		shift 2
 		;;
 	-h|--help)
-		sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '3,33p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -134,10 +149,12 @@ trap 'exit 130' INT TERM
 
 n=0
 failed=0
-point() {	# point OK|FAIL DESCRIPTION
+point() {	# point OK|FAIL|SKIP DESCRIPTION [WHY]
 	n=$((n + 1))
 	if [ "$1" = OK ]; then
 		echo "ok $n - $2"
+	elif [ "$1" = SKIP ]; then
+		echo "ok $n - $2 # SKIP $3"
 	else
 		echo "not ok $n - $2"
 		failed=$((failed + 1))
@@ -263,6 +280,18 @@ sys.exit(0 if want and got == want and reason == "guest-panic" else 1)
 EOF
 }
 
+# The VMBus channel under test: hv-heartbeat, or hv-balloon where this
+# QEMU has no hv-heartbeat (or HVTEST_VMBUS_DEV=balloon)
+VMBUS_DEV=
+vmbus_device() {
+	[ -n "$VMBUS_DEV" ] && return 0
+	VMBUS_DEV=balloon
+	if [ "${HVTEST_VMBUS_DEV:-}" != balloon ] &&
+	   "$QEMU" "${QEMU_L[@]}" -device help 2>/dev/null | grep -q '"hv-heartbeat"'; then
+		VMBUS_DEV=heartbeat
+	fi
+}
+
 shutdown_reason() {	# shutdown_reason EVENTS
 	grep -o '"event": "SHUTDOWN".*"reason": "[a-z-]*"' "$1" 2>/dev/null |
 		sed 's/.*"reason": "\([a-z-]*\)"/\1/' | head -n 1
@@ -273,9 +302,14 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE
 	local dir=$LOGDIR/$name sock=$SOCKDIR/$name.sock
 	local clog tr ev err caps runner=0 status handled=0 nl line
 	local plan='' ntap=0 bail='' start end reqs=() deadline alive
-	local args
+	local args extra=() append=
 	req_fail=0
 	[ "$mode" = main ] && runner=1
+	if [ "$mode" = vmbus ]; then
+		vmbus_device
+		extra=(-device "hv-$VMBUS_DEV,id=hb")
+		append=" hvtest.vmbusdev=$VMBUS_DEV"
+	fi
 
 	rm -rf "$dir"
 	mkdir -p "$dir"
@@ -293,7 +327,7 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE
 		-cpu "qemu64,$HV_FLAGS,hv-profile=$prof" -smp "$cpus" -m "$MEM"
 		-display none -vga none -no-reboot -nic none
 		-kernel "$IMAGE"
-		-append "hvtest.mode=${mode/refused/main} hvtest.host=$prof hvtest.cpus=$cpus hvtest.mem=$MEM hvtest.runner=$runner"
+		-append "hvtest.mode=${mode/refused/main} hvtest.host=$prof hvtest.cpus=$cpus hvtest.mem=$MEM hvtest.runner=$runner$append"
 		-serial "file:$clog"
 		-device isa-debug-exit,iobase=0xf4,iosize=4
 		-device vmbus-bridge -global PIIX4_PM.disable_s4=1
@@ -301,7 +335,8 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE
 		-monitor none -qmp "unix:$sock,server=on,wait=off"
 		-chardev "file,id=qmpev,path=$ev,input-path=$caps"
 		-mon chardev=qmpev,mode=control
-		-device hv-synic-test,id=hvtest)
+		-device hv-synic-test,id=hvtest
+		"${extra[@]}")
 	printf '%q ' "$QEMU" "${args[@]}" >"$dir/cmdline.txt"
 	echo >>"$dir/cmdline.txt"
 
@@ -365,6 +400,16 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE
 	done < <(tr -d '\000' <"$clog")
 
 	[ -n "$bail" ] && point FAIL "$name: guest: $bail"
+	if [ "$mode" = vmbus ]; then
+		if [ "$VMBUS_DEV" = heartbeat ]; then
+			point OK "$name: channel under test: hv-heartbeat"
+		else
+			local why="no hv-heartbeat in this QEMU"
+			[ "${HVTEST_VMBUS_DEV:-}" = balloon ] && why="HVTEST_VMBUS_DEV=balloon"
+			point SKIP "$name: channel under test: hv-heartbeat" \
+				"hv-balloon instead ($why)"
+		fi
+	fi
 	if [ "$mode" = refused ]; then
 		if [ ! -s "$clog" ]; then
 			point OK "$name: the guest never ran"
@@ -407,6 +452,18 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE
 			else
 				point FAIL "$name: no \"guest crash message: hvtest crash message\" in $err"
 			fi
+		fi
+		;;
+	vmbus)
+		local last
+		if [ "$status" = 1 ]; then
+			point OK "$name: QEMU exit status 1 (guest reported success on isa-debug-exit)"
+		elif [ "$status" -ge 128 ] && [ "$status" != 137 ]; then
+			# 124 is the timeout, 137 its kill; above 128 a signal
+			last=$(tr -d '\000' <"$clog" | grep -a -v '^HVTEST' | tail -n 1)
+			point FAIL "$name: QEMU died (exit status $status, signal $((status - 128))) after the guest's \"$last\" (see $err)"
+		else
+			point FAIL "$name: QEMU exit status $status, want 1 (3: guest failures, 5: bail out, 124: timeout; see $err)"
 		fi
 		;;
 	hvreset)
