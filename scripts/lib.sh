@@ -54,6 +54,12 @@ HVIC_BASE_APPEND="console=ttyS0 earlyprintk=serial,ttyS0 panic_on_warn=1 oops=pa
 # build none.
 HVIC_QEMU_GIVEN=${HVIC_QEMU:+1}
 
+# hvhost is built with ASan and UBSan: the first report aborts QEMU, so a
+# run where QEMU misbehaved fails (its stderr names the report). QEMU leaks
+# at exit by design, so leak checking is off.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:print_summary=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
+
 # The Hyper-V enlightenments every guest CPU gets (HVIC_HV_FLAGS in the
 # environment replaces them; empty: none, e.g. for a QEMU that refuses them
 # under TCG).

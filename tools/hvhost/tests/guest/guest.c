@@ -19,6 +19,8 @@
  *   hvtest.vmbusdev=DEV         vmbus mode: the channel under test,
  *                               heartbeat (hv-heartbeat, default) or
  *                               balloon (hv-balloon)
+ *   hvtest.vmbustest=TEST       vmbus mode: basic (default), mnf,
+ *                               hotplug (needs the runner), modify
  *   hvtest.runner=1             tests/guest/run.sh serves "HVTEST-HOST"
  *                               lines: each ';'-separated command becomes
  *                               a qom-set/qom-get on the hv-synic-test
@@ -1624,6 +1626,14 @@ static bool ap_start(void)
 	return ap.running;
 }
 
+/* vmbus.c's MODIFYCHANNEL tests: VP 1 with its SynIC on */
+volatile uint8_t *ap_start_synic(void *hypercall_page)
+{
+	hc_current = hypercall_page;
+	mb();
+	return ap_start() ? ap_siefp : NULL;
+}
+
 static bool ap_slot2_full(void *arg)
 {
 	(void)arg;
@@ -1838,9 +1848,28 @@ int guest_main(const uint8_t *mbi, uint32_t magic)
 		return run_crash();
 	if (!strncmp(cfg.mode, "hvreset", 8))
 		return run_hvreset();
-	if (!strncmp(cfg.mode, "vmbus", 6))
-		return run_vmbus(cfg.prof ? cfg.prof->name : NULL,
-				 opt_value("hvtest.vmbusdev"));
+	if (!strncmp(cfg.mode, "vmbus", 6)) {
+		static char dev[16], test[16];
+		struct vmbus_cfg vc = {
+			.host = cfg.prof ? cfg.prof->name : NULL,
+			.cpus = cfg.cpus,
+			.runner = cfg.runner,
+		};
+		const char *v;
+
+		/* opt_value() returns one static buffer: copy */
+		v = opt_value("hvtest.vmbusdev");
+		if (v && strlen(v) < sizeof(dev)) {
+			memcpy(dev, v, strlen(v) + 1);
+			vc.device = dev;
+		}
+		v = opt_value("hvtest.vmbustest");
+		if (v && strlen(v) < sizeof(test)) {
+			memcpy(test, v, strlen(v) + 1);
+			vc.test = test;
+		}
+		return run_vmbus(&vc);
+	}
 	printf("1..%d\n", tap_count);
 	diag("unknown mode %s", cfg.mode);
 	return EXIT_FAIL;

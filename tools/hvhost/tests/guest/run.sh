@@ -24,7 +24,9 @@
 #
 # The vmbus-* scenarios run the guest's VMBus tests against QEMU's VMBus
 # server with -device hv-heartbeat (hv-balloon where this QEMU has no
-# hv-heartbeat: that is reported as a skipped point).
+# hv-heartbeat: that is reported as a skipped point); vmbus-mnf-*,
+# vmbus-hotplug-* and vmbus-modify-* test monitor pages, rescind and hot
+# plug (device_del/device_add over QMP), and MODIFYCHANNEL.
 #
 # Environment: LOGDIR (default /tmp/hvhost-guest-test) keeps each run's
 # console log, QEMU's stderr, QMP transcript and events in LOGDIR/<name>/;
@@ -35,6 +37,9 @@ set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../../../.." && pwd)
+# hvhost has ASan/UBSan: the first report aborts QEMU (as scripts/lib.sh)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1:print_summary=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
 LOGDIR=${LOGDIR:-/tmp/hvhost-guest-test}
 TIMEOUT=${HVTEST_TIMEOUT:-60}
 IMAGE=$HERE/hvtest.img
@@ -51,6 +56,8 @@ HV_FLAGS=hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer,hv-frequencies,hv-cras
 # VMBus: one per profile whose VMBus differs for a guest: ws2008 (0.13
 # only, interrupt page), ws2008r2 (1.1), ws2012 (2.4: per-channel event
 # flags), ws2016 (4.0), ws2019 (5.2: connection id 4), ws2025 (5.3).
+# MNF where guests used it (ws2008: pre-2.4 signalling, ws2012: 2.4); hot
+# plug on the newest; MODIFYCHANNEL at 5.3 (answered) and 4.0 (unknown).
 SCENARIOS=(
 	"ws2008-1 ws2008 1 main"
 	"ws2008-2 ws2008 2 main"
@@ -68,6 +75,11 @@ SCENARIOS=(
 	"vmbus-ws2016 ws2016 1 vmbus"
 	"vmbus-ws2019 ws2019 1 vmbus"
 	"vmbus-ws2025 ws2025 1 vmbus"
+	"vmbus-mnf-ws2008 ws2008 1 vmbus-mnf"
+	"vmbus-mnf-ws2012 ws2012 1 vmbus-mnf"
+	"vmbus-hotplug-ws2025 ws2025 1 vmbus-hotplug"
+	"vmbus-modify-ws2016 ws2016 2 vmbus-modify"
+	"vmbus-modify-ws2025 ws2025 2 vmbus-modify"
 )
 
 envfile=
@@ -83,7 +95,7 @@ while [ $# -gt 0 ]; do
 		shift 2
 		;;
 	-h|--help)
-		sed -n '3,33p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '3,35p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -202,11 +214,51 @@ qom_set() {	# qom_set SOCK PROPERTY VALUE
 	qmp "$1" "{\"execute\": \"qom-set\", \"arguments\": {\"path\": \"$QOM\", \"property\": \"$2\", \"value\": \"$3\"}}"
 }
 
+# QMP events NAME whose data.device is ID in the run's event log
+event_count() {	# event_count EVENTS NAME ID
+	grep -a "\"event\": \"$2\"" "$1" 2>/dev/null | grep -c "\"device\": \"$3\""
+}
+
+# Exactly N such events: waits up to 5 s for them to reach N
+expect_event() {	# expect_event EVENTS NAME ID N
+	local i c
+	for ((i = 0; i < 100; i++)); do
+		c=$(event_count "$1" "$2" "$3")
+		[ "$c" -ge "$4" ] && break
+		sleep 0.05
+	done
+	echo "$c $2 event(s) for device $3 (want $4)"
+	[ "$c" = "$4" ]
+}
+
+# device_add's arguments as JSON: DRIVER[,PROP=VALUE...]; on/off/true/false
+# become booleans, digits numbers, the rest strings
+device_add_json() {	# device_add_json SPEC
+	local spec=$1 json kv k v
+	json="{\"driver\": \"${spec%%,*}\""
+	spec=${spec#"${spec%%,*}"}
+	while [ -n "$spec" ]; do
+		spec=${spec#,}
+		kv=${spec%%,*}
+		spec=${spec#"$kv"}
+		k=${kv%%=*}
+		v=${kv#*=}
+		case $v in
+		on|true) v=true ;;
+		off|false) v=false ;;
+		*[!0-9]*|'') v="\"$v\"" ;;
+		esac
+		json="$json, \"$k\": $v"
+	done
+	echo "$json}"
+}
+
 # Carry out one "HVTEST-HOST" line: ';'-separated commands, in order.
 # Sets req_fail when a command is malformed or its outcome is not the one
-# wanted.  Logs to the transcript TR.
-host_request() {	# host_request SOCK TR LINE
-	local sock=$1 tr=$2 rest=$3 cmd want_err out rc a counts
+# wanted.  Logs to the transcript TR.  EVENTS: the run's QMP event log.
+host_request() {	# host_request SOCK TR LINE EVENTS
+	local sock=$1 tr=$2 rest=$3 ev=$4 cmd want_err out rc a counts
+	local fail0=$req_fail
 	while [ -n "$rest" ]; do
 		cmd=${rest%%;*}
 		if [ "$cmd" = "$rest" ]; then rest=; else rest=${rest#*;}; fi
@@ -239,6 +291,24 @@ host_request() {	# host_request SOCK TR LINE
 (does not say '${a[1]} ${a[2]}')"
 				rc=1
 			fi
+		elif [[ $cmd =~ ^device_del\ [A-Za-z0-9_.-]+$ ]]; then
+			qmp "$sock" "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"${a[1]}\"}}" >"$SOCKDIR/out"
+			rc=$?
+			out=$(cat "$SOCKDIR/out")
+		elif [[ $cmd =~ ^device_add\ [A-Za-z0-9_.-]+(,[A-Za-z0-9_-]+=[A-Za-z0-9_.:-]*)*$ ]]; then
+			qmp "$sock" "{\"execute\": \"device_add\", \"arguments\": $(device_add_json "${a[1]}")}" >"$SOCKDIR/out"
+			rc=$?
+			out=$(cat "$SOCKDIR/out")
+		elif [[ $cmd =~ ^expect-event\ [A-Z_]+\ [A-Za-z0-9_.-]+\ [0-9]+$ ]]; then
+			out=$(expect_event "$ev" "${a[1]}" "${a[2]}" "${a[3]}")
+			rc=$?
+		elif [[ $cmd =~ ^ack\ [0-9]+\ [0-9]+$ ]] && [ -z "$want_err" ]; then
+			# flag 1: every command of the line so far went as wanted
+			local flag=1
+			[ "$req_fail" -gt "$fail0" ] && flag=2
+			qom_set "$sock" signal-event "${a[1]}:${a[2]}:$flag" >"$SOCKDIR/out"
+			rc=$?
+			out="flag $flag: $(cat "$SOCKDIR/out")"
 		else
 			echo "refused malformed request: $cmd" >>"$tr"
 			req_fail=$((req_fail + 1))
@@ -297,18 +367,33 @@ shutdown_reason() {	# shutdown_reason EVENTS
 		sed 's/.*"reason": "\([a-z-]*\)"/\1/' | head -n 1
 }
 
-run_scenario() {	# run_scenario NAME PROFILE CPUS MODE
-	local name=$1 prof=$2 cpus=$3 mode=$4
+run_scenario() {	# run_scenario NAME PROFILE CPUS MODE[-TEST]
+	local name=$1 prof=$2 cpus=$3 mode=${4%%-*} test=${4#*-}
 	local dir=$LOGDIR/$name sock=$SOCKDIR/$name.sock
 	local clog tr ev err caps runner=0 status handled=0 nl line
 	local plan='' ntap=0 bail='' start end reqs=() deadline alive
 	local args extra=() append=
 	req_fail=0
 	[ "$mode" = main ] && runner=1
+	[ "$test" = "$4" ] && test=basic
 	if [ "$mode" = vmbus ]; then
 		vmbus_device
-		extra=(-device "hv-$VMBUS_DEV,id=hb")
-		append=" hvtest.vmbusdev=$VMBUS_DEV"
+		# shellcheck disable=SC2054 # commas inside QEMU options
+		case $test in
+		basic)	extra=(-device "hv-$VMBUS_DEV,id=hb") ;;
+		# heartbeats every 100 ms: the "no signal, no answer" control
+		mnf)	extra=(-device hv-heartbeat,id=hb,mnf=on,interval=100) ;;
+		# early: deleted before contact; keep: stays throughout
+		hotplug) extra=(-device hv-heartbeat,id=hb
+				-device hv-shutdown,id=early -device hv-kvp,id=keep)
+			runner=1 ;;
+		modify)	extra=(-device hv-heartbeat,id=hb,interval=100) ;;
+		esac
+		append=" hvtest.vmbusdev=$VMBUS_DEV hvtest.vmbustest=$test"
+		if [ "$test" != basic ] && [ "$VMBUS_DEV" != heartbeat ]; then
+			point SKIP "$name" "no hv-heartbeat in this QEMU (or HVTEST_VMBUS_DEV=balloon)"
+			return
+		fi
 	fi
 
 	rm -rf "$dir"
@@ -359,7 +444,7 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE
 			line=${reqs[$handled]}
 			handled=$((handled + 1))
 			if [ -n "$alive" ]; then
-				host_request "$sock" "$tr" "${line#*HVTEST-HOST }"
+				host_request "$sock" "$tr" "${line#*HVTEST-HOST }" "$ev"
 			else
 				echo "not served (QEMU gone): $line" >>"$tr"
 				req_fail=$((req_fail + 1))

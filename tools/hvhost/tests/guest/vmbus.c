@@ -20,6 +20,19 @@
  *      still works;
  *   7. UNLOAD, then a new connection (a module reload).
  *
+ * Other tests (hvtest.vmbustest=, one per run.sh scenario):
+ *   mnf      the channel offered with a monitor id (QEMU: mnf=on): the
+ *            monitor pages the host fills in at open, guest->host
+ *            signalling by the pending bit alone, UNLOAD;
+ *   hotplug  device_del and device_add through run.sh (QMP): rescind,
+ *            close, teardown, RELID_RELEASED, then DEVICE_DELETED; an
+ *            unsolicited offer with a new relid; device_del before
+ *            contact, after UNLOAD, and with UNLOAD instead of a release;
+ *   modify   MODIFYCHANNEL to VP 1 (2 vCPUs), back to VP 0, to a VP that
+ *            does not exist; before 4.1 an unknown message; then
+ *            OPENCHANNEL and INITIATE_CONTACT naming a VP that does not
+ *            exist.
+ *
  * Wire layouts: vmbusdefs.h.  Output: TAP on COM1 (the plan at the end).
  */
 #include "hvdefs.h"
@@ -32,6 +45,9 @@
 #define QUIET_WAIT	(200 * MS)	/* to conclude "no answer" */
 #define HOSTILE_WAIT	(300 * MS)	/* for the refusal of hostile input */
 #define HB_WAIT		(5000 * MS)	/* for the first heartbeat request */
+#define HOST_WAIT	(15000 * MS)	/* for run.sh to carry out a request */
+/* run.sh acknowledges a request line on this SINT: flag 1 done, 2 failed */
+#define HOST_SINT	4
 
 /*
  * The channel's ring-buffer GPADL: 64 pages, so 26 PFNs in GPADL_HEADER
@@ -95,6 +111,14 @@ static struct {
 	uint32_t gpadl;		/* its ring GPADL */
 	uint32_t next_gpadl, next_open, next_trans;
 	uint32_t stray;		/* host messages nobody waited for */
+	const char *test;	/* basic, mnf, hotplug, modify */
+	bool runner;		/* run.sh serves HVTEST-HOST lines */
+	int cpus;
+	bool no_monitor;	/* INITIATE_CONTACT without monitor pages */
+	uint32_t contact_vp;	/* INITIATE_CONTACT's target_vcpu (0) */
+	uint32_t open_vp;	/* OPENCHANNEL's target_vp (0) */
+	uint8_t monitor_id;	/* the channel's offer: monitor id and flags */
+	uint8_t monitor_flags;
 } vb;
 
 static bool old_era(void)
@@ -499,11 +523,15 @@ static bool ring_drain_sane(uint32_t *count)
 
 /* ---- setup --------------------------------------------------------- */
 
-static bool vmbus_setup(const char *host, const char *device)
+static bool vmbus_setup(const struct vmbus_cfg *c)
 {
+	const char *host = c->host, *device = c->device;
 	uint64_t hc;
 
 	vb.host = host ? host : "?";
+	vb.test = c->test ? c->test : "basic";
+	vb.runner = c->runner;
+	vb.cpus = c->cpus;
 	for (size_t i = 0; host && i < ARRAY_SIZE(vmbus_profiles); i++)
 		if (!strncmp(host, vmbus_profiles[i].name, 16))
 			vb.newest = vmbus_profiles[i].newest;
@@ -513,9 +541,9 @@ static bool vmbus_setup(const char *host, const char *device)
 	vb.next_gpadl = 0x100;
 	vb.next_open = 0x4000;
 	vb.next_trans = 0x7000;
-	diag("VMBus tests: host profile %s (VMBus up to %u.%u), channel under test %s (%s)",
-	     vb.host, VMB_MAJOR(vb.newest), VMB_MINOR(vb.newest), vb.dev_name,
-	     vb.dev_guid);
+	diag("VMBus tests (%s): host profile %s (VMBus up to %u.%u), channel under test %s (%s)",
+	     vb.test, vb.host, VMB_MAJOR(vb.newest), VMB_MINOR(vb.newest),
+	     vb.dev_name, vb.dev_guid);
 
 	wrmsr(MSR_GUEST_OS_ID, GUEST_OS_ID);
 	wrmsr(MSR_HYPERCALL, GPA(hc_page) | MSR_ENABLE);
@@ -523,6 +551,8 @@ static bool vmbus_setup(const char *host, const char *device)
 	wrmsr(MSR_SIMP, GPA(simp) | MSR_ENABLE);
 	wrmsr(MSR_SIEFP, GPA(siefp) | MSR_ENABLE);
 	wrmsr(MSR_SINT(VMB_MESSAGE_SINT), VEC_SINT2);
+	/* run.sh's acknowledgements of host requests */
+	wrmsr(MSR_SINT(HOST_SINT), VEC_SINT4);
 	wrmsr(MSR_SCONTROL, MSR_ENABLE);
 	tap(vb.newest && (hc & MSR_ENABLE) &&
 	    rdmsr(MSR_SIMP) == (GPA(simp) | MSR_ENABLE) &&
@@ -550,13 +580,15 @@ static int contact(uint32_t ver, uint16_t *st, uint32_t *conn)
 	memset(monitor, 0, sizeof(monitor));
 	ic.hdr.type = VMB_INITIATE_CONTACT;
 	ic.version = ver;
-	ic.target_vcpu = 0;
+	ic.target_vcpu = vb.contact_vp;
 	if (era5(ver))
 		ic.u.v5.msg_sint = VMB_MESSAGE_SINT;
 	else
 		ic.u.interrupt_page = GPA(int_page);
-	ic.monitor_page1 = GPA(monitor[0]);
-	ic.monitor_page2 = GPA(monitor[1]);
+	if (!vb.no_monitor) {
+		ic.monitor_page1 = GPA(monitor[0]);
+		ic.monitor_page2 = GPA(monitor[1]);
+	}
 	*conn = 0;
 	*st = post_to(era5(ver) ? VMB_MESSAGE_CONNECTION_ID_4 :
 		      VMB_MESSAGE_CONNECTION_ID, &ic, sizeof(ic));
@@ -655,8 +687,24 @@ struct offers {
 	bool layout;		/* every offer well-formed */
 	bool found;		/* the channel under test */
 	uint32_t relid, conn_id;
+	uint8_t monitor_id, monitor_flags;	/* of the channel under test */
 	uint32_t relids[32];
+	char types[32][40];	/* class GUIDs, as strings */
 };
+
+/* Is class @guid among the offers?  Its relid */
+static bool offers_have(const struct offers *o, const char *guid,
+			uint32_t *relid)
+{
+	for (uint32_t i = 0; i < o->n && i < ARRAY_SIZE(o->types); i++) {
+		if (!strncmp(o->types[i], guid, 37)) {
+			if (relid)
+				*relid = o->relids[i];
+			return true;
+		}
+	}
+	return false;
+}
 
 static void offer_check(const struct vb_msg *m, struct offers *o)
 {
@@ -682,8 +730,10 @@ static void offer_check(const struct vb_msg *m, struct offers *o)
 	for (uint32_t i = 0; i < o->n && i < ARRAY_SIZE(o->relids); i++)
 		if (o->relids[i] == of.child_relid)
 			ok = false;
-	if (o->n < ARRAY_SIZE(o->relids))
+	if (o->n < ARRAY_SIZE(o->relids)) {
 		o->relids[o->n] = of.child_relid;
+		memcpy(o->types[o->n], type, sizeof(o->types[0]));
+	}
 	o->n++;
 	if (!ok)
 		o->layout = false;
@@ -691,6 +741,8 @@ static void offer_check(const struct vb_msg *m, struct offers *o)
 		o->found = true;
 		o->relid = of.child_relid;
 		o->conn_id = of.connection_id;
+		o->monitor_id = of.monitor_id;
+		o->monitor_flags = of.monitor_flags;
 	}
 }
 
@@ -719,6 +771,9 @@ static uint16_t offers_get(struct offers *o)
 	return st;
 }
 
+/* The offers of the last test_offers() */
+static struct offers first_offers;
+
 static bool test_offers(void)
 {
 	struct offers o;
@@ -735,6 +790,9 @@ static bool test_offers(void)
 	    vb.dev_name, vb.dev_guid, o.relid, o.conn_id);
 	vb.relid = o.relid;
 	vb.conn_id = o.conn_id;
+	vb.monitor_id = o.monitor_id;
+	vb.monitor_flags = o.monitor_flags;
+	first_offers = o;
 	return o.found;
 }
 
@@ -862,7 +920,7 @@ static int chan_open(uint32_t relid, uint32_t offset, uint32_t *status,
 	o.child_relid = relid;
 	o.open_id = vb.next_open++;
 	o.ring_gpadl = vb.gpadl;
-	o.target_vp = 0;
+	o.target_vp = vb.open_vp;
 	o.ring_offset = offset;
 	if (post(&o, sizeof(o)) != ST_SUCCESS)
 		return -1;
@@ -934,10 +992,10 @@ static bool ic_pick(const struct ic_version *v, uint32_t n,
 
 /*
  * Answer an IC negotiate request in @p (Linux's reply: one framework and
- * one message version, or none), into the guest->host ring, and signal
+ * one message version, or none), into the guest->host ring; no signal
  */
-static bool ic_negotiate_reply(struct pkt *p, struct ic_version *fw,
-			       struct ic_version *msg, uint16_t *st)
+static bool ic_negotiate_write(struct pkt *p, struct ic_version *fw,
+			       struct ic_version *msg)
 {
 	struct ic_msg_hdr *ic = (struct ic_msg_hdr *)(p->data +
 						      sizeof(struct ic_pipe_hdr));
@@ -956,7 +1014,15 @@ static bool ic_negotiate_reply(struct pkt *p, struct ic_version *fw,
 	ic->msgsize = sizeof(*neg) + 2 * sizeof(struct ic_version);
 	ic->status = 0;
 	ic->flags = IC_FLAG_TRANSACTION | IC_FLAG_RESPONSE;
-	ok = ring_write(p->h.trans_id, p->data, p->len) && ok;
+	return ring_write(p->h.trans_id, p->data, p->len) && ok;
+}
+
+/* The same, signalled as the era requires */
+static bool ic_negotiate_reply(struct pkt *p, struct ic_version *fw,
+			       struct ic_version *msg, uint16_t *st)
+{
+	bool ok = ic_negotiate_write(p, fw, msg);
+
 	*st = signal_host();
 	return ok;
 }
@@ -1402,15 +1468,692 @@ static void test_unload(void)
 	    vb.dev_name, o.relid, o.n);
 }
 
+/* ---- IC helpers for the tests below --------------------------------- */
+
+/* A heartbeat request in the versions agreed: its sequence number */
+static bool ic_is_heartbeat(const struct pkt *p, const struct ic_version *fw,
+			    const struct ic_version *msg, uint64_t *seq)
+{
+	const struct ic_msg_hdr *ic = ic_hdr(p);
+	struct ic_heartbeat hb;
+
+	if (!ic || p->h.type != VMB_PKT_DATA_INBAND ||
+	    ic->msgtype != IC_MSGTYPE_HEARTBEAT ||
+	    !(ic->flags & IC_FLAG_REQUEST) ||
+	    p->len < IC_BODY + sizeof(hb) ||
+	    memcmp(&ic->frame_version, fw, sizeof(*fw)) ||
+	    memcmp(&ic->msg_version, msg, sizeof(*msg)))
+		return false;
+	memcpy(&hb, p->data + IC_BODY, sizeof(hb));
+	*seq = hb.seq_num;
+	return true;
+}
+
+/* Answer the heartbeat request in @p into the ring (no signal) */
+static bool hb_answer(struct pkt *p)
+{
+	struct ic_msg_hdr *w = (struct ic_msg_hdr *)(p->data +
+						      sizeof(struct ic_pipe_hdr));
+	struct ic_heartbeat hb;
+
+	memcpy(&hb, p->data + IC_BODY, sizeof(hb));
+	hb.seq_num++;
+	memcpy(p->data + IC_BODY, &hb, sizeof(hb));
+	w->flags = IC_FLAG_TRANSACTION | IC_FLAG_RESPONSE;
+	return ring_write(p->h.trans_id, p->data, p->len);
+}
+
+/* ---- MNF: monitor pages ------------------------------------------- */
+
+#define MNF_CONTROL_WAIT	(400 * MS)	/* 4 heartbeat intervals */
+
+static volatile struct vmb_monitor_page *mon_page(int i)
+{
+	return (volatile struct vmb_monitor_page *)monitor[i];
+}
+
+static uint32_t mon_grp(void)
+{
+	return vb.monitor_id / VMB_MONITOR_PER_GROUP;
+}
+
+static uint32_t mon_bit(void)
+{
+	return vb.monitor_id % VMB_MONITOR_PER_GROUP;
+}
+
+/* trigger_group[<the channel's group>].pending of monitor page @i */
+static uint8_t *mon_pending(int i)
+{
+	return monitor[i] + offsetof(struct vmb_monitor_page, trigger_group) +
+	       mon_grp() * sizeof(struct vmb_monitor_trigger) +
+	       offsetof(struct vmb_monitor_trigger, pending);
+}
+
+/*
+ * Guest->host as an MNF guest does it (Linux's vmbus_setevent() for a
+ * channel with monitor_allocated): the channel's pending bit in the second
+ * page, a locked OR, and no hypercall.  Before 2.4 Linux also marks the
+ * channel in the interrupt page; nothing reads that without HvSignalEvent.
+ */
+static void mnf_signal(void)
+{
+	if (old_era())
+		bit_set(int_page + PAGE_SIZE / 2, vb.relid);
+	bit_set(mon_pending(1), mon_bit());
+}
+
+static bool test_mnf_offer(void)
+{
+	bool ok = (vb.monitor_flags & VMB_OFFER_MONITOR_ALLOCATED) &&
+		  vb.monitor_id < VMB_MONITOR_GROUPS * VMB_MONITOR_PER_GROUP;
+
+	tap(ok,
+	    "MNF: %s (mnf=on) is offered with monitor_allocated (monitor_flags 0x%x) and monitor id %u (< %u: group %u, bit %u)",
+	    vb.dev_name, vb.monitor_flags, vb.monitor_id,
+	    VMB_MONITOR_GROUPS * VMB_MONITOR_PER_GROUP, mon_grp(), mon_bit());
+	return ok;
+}
+
+/* After OPENCHANNEL: what the host wrote into both pages for the channel */
+static void test_mnf_pages(void)
+{
+	static const char *const what[] = { "1 (host->guest)",
+					    "2 (guest->host)" };
+	uint32_t g = mon_grp(), b = mon_bit();
+
+	for (int i = 0; i < 2; i++) {
+		volatile struct vmb_monitor_page *mp = mon_page(i);
+		uint32_t ts = mp->trigger_state;
+		uint16_t lat = mp->latency[g][b];
+		uint32_t conn = mp->parameter[g][b].connection_id;
+		uint16_t flag = mp->parameter[g][b].flag_number;
+
+		tap((ts & (1u << g)) && lat && conn && conn == vb.conn_id &&
+		    !flag,
+		    "MNF: after OPENCHANNEL monitor page %s: trigger_state 0x%x has group %u, latency[%u][%u] %u (non-zero), parameter[%u][%u] connection id %u (the offer's: %u), flag %u (0)",
+		    what[i], ts, g, g, b, lat, g, b, conn, vb.conn_id, flag);
+	}
+}
+
+static void test_mnf_heartbeat(void)
+{
+	struct ic_version fw = { 0, 0 }, msg = { 0, 0 };
+	uint64_t seq = 0, seq2 = 0;
+	struct pkt p;
+	struct sig s;
+	bool got, ok, cleared;
+	int r;
+
+	got = sig_wait(&s, REPLY_WAIT);
+	r = ring_read(&p);
+	tap(got && sig_ok(&s) && r == 1 && ic_is_negotiate(&p),
+	    "MNF: host->guest: the IC negotiate request, signalled %s (%s)",
+	    sig_want(), sig_desc(&s));
+	if (r != 1 || !ic_is_negotiate(&p))
+		return;
+
+	/* control: with no signal at all the host must not have read it */
+	ok = ic_negotiate_write(&p, &fw, &msg);
+	r = ic_next(&p, &s, MNF_CONTROL_WAIT);
+	tap(ok && r == 0,
+	    "MNF: negotiate response (framework %u.%u, heartbeat %u.%u) in the ring, nothing signalled: no heartbeat request within %lu ms (the interval is 100 ms; control)",
+	    fw.major, fw.minor, msg.major, msg.minor, MNF_CONTROL_WAIT / MS);
+	if (r != 0)
+		return;
+
+	mnf_signal();
+	r = ic_next(&p, &s, HB_WAIT);
+	cleared = !bit_test(mon_pending(1), mon_bit());
+	got = r == 1 && ic_is_heartbeat(&p, &fw, &msg, &seq);
+	tap(got && sig_ok(&s),
+	    "MNF: guest->host by monitor page 2 trigger_group[%u].pending bit %u alone (no HvSignalEvent): the host read the response, a heartbeat request (sequence %lu) follows, signalled %s",
+	    mon_grp(), mon_bit(), seq, sig_want());
+	tap(r == 1 && cleared,
+	    "MNF: the host cleared the pending bit (trigger_group[%u].pending 0x%x)",
+	    mon_grp(), *(volatile uint32_t *)mon_pending(1));
+	if (!got)
+		return;
+
+	/* again: the host goes on polling */
+	ok = hb_answer(&p);
+	mnf_signal();
+	r = ic_next(&p, &s, HB_WAIT);
+	ok = ok && r == 1 && ic_is_heartbeat(&p, &fw, &msg, &seq2) &&
+	     !bit_test(mon_pending(1), mon_bit());
+	tap(ok && seq2 == seq + 1,
+	    "MNF: heartbeat answer (sequence %lu) by the pending bit: the host read it (next request sequence %lu, want %lu) and cleared the bit",
+	    seq + 1, seq2, seq + 1);
+}
+
+static void test_mnf_unload(void)
+{
+	static uint8_t before[2][PAGE_SIZE];
+	struct vmb_hdr u = { VMB_UNLOAD, 0 };
+	struct offers o = { 0 };
+	struct vb_msg m;
+	uint32_t mc = 0;
+	uint16_t st;
+	bool got, same;
+	int r;
+
+	st = post(&u, sizeof(u));
+	got = st == ST_SUCCESS &&
+	      msg_wait(VMB_UNLOAD_RESPONSE, 0, 0, &m, REPLY_WAIT);
+	/* the pages are the guest's again: the host's poll must be gone */
+	bit_set(mon_pending(1), mon_bit());
+	memcpy(before, monitor, sizeof(before));
+	delay_ref(50 * MS);
+	same = !memcmp(before, monitor, sizeof(before));
+	tap(got && same,
+	    "MNF: UNLOAD (UNLOAD_RESPONSE %s): then the host leaves the monitor pages alone (a pending bit set stays set for 50 ms, 50 poll periods)",
+	    got ? "came" : "missing");
+
+	vb.no_monitor = true;
+	r = contact(vb.version, &st, &mc);
+	if (r == 1 && era5(vb.version))
+		vb.msg_conn = mc ? mc : VMB_MESSAGE_CONNECTION_ID_4;
+	st = r == 1 ? offers_get(&o) : st;
+	tap(r == 1 && st == ST_SUCCESS && o.done && o.found &&
+	    !(o.monitor_flags & VMB_OFFER_MONITOR_ALLOCATED),
+	    "MNF: INITIATE_CONTACT without monitor pages (%s): %s is offered without monitor_allocated (monitor_flags 0x%x)",
+	    contact_desc(r, st), vb.dev_name, r == 1 ? o.monitor_flags : 0);
+	vb.no_monitor = false;
+}
+
+/* ---- host requests (run.sh) ---------------------------------------- */
+
+static uint8_t *sief(unsigned int sint)
+{
+	return siefp + sint * SIEF_SLOT_SIZE;
+}
+
+static bool host_answered(void *arg)
+{
+	(void)arg;
+	return bit_test(sief(HOST_SINT), 1) || bit_test(sief(HOST_SINT), 2);
+}
+
+/*
+ * Have run.sh carry out @cmds (README.md, "Host requests"), then
+ * acknowledge on SINT HOST_SINT: 1 all as expected, 0 not, -1 no answer
+ */
+static int host_do(const char *cmds)
+{
+	bool failed;
+
+	if (!vb.runner)
+		return -1;
+	bit_test_clear(sief(HOST_SINT), 1);
+	bit_test_clear(sief(HOST_SINT), 2);
+	printf("HVTEST-HOST %s ; ack 0 %u\n", cmds, HOST_SINT);
+	if (!wait_cond(host_answered, NULL, HOST_WAIT)) {
+		diag("run.sh did not acknowledge \"%s\"", cmds);
+		return -1;
+	}
+	failed = bit_test_clear(sief(HOST_SINT), 2);
+	bit_test_clear(sief(HOST_SINT), 1);
+	return failed ? 0 : 1;
+}
+
+static const char *host_desc(int r)
+{
+	return r == 1 ? "done as expected" : r == 0 ? "NOT as expected" :
+	       "no acknowledgement";
+}
+
+/* ---- rescind and hot plug ------------------------------------------ */
+
+/* Relids hv-heartbeat had in this run */
+static uint32_t hb_relids[8], hb_nrelids;
+
+static void relid_remember(uint32_t relid)
+{
+	if (hb_nrelids < ARRAY_SIZE(hb_relids))
+		hb_relids[hb_nrelids++] = relid;
+}
+
+static bool relid_seen(uint32_t relid)
+{
+	for (uint32_t i = 0; i < hb_nrelids; i++)
+		if (hb_relids[i] == relid)
+			return true;
+	return false;
+}
+
+/* An OFFERCHANNEL the guest did not ask for, within @timeout */
+static bool offer_wait(struct offers *o, uint64_t timeout)
+{
+	struct vb_msg m;
+
+	memset(o, 0, sizeof(*o));
+	o->layout = true;
+	if (!msg_wait(VMB_OFFERCHANNEL, 0, 0, &m, timeout))
+		return false;
+	offer_check(&m, o);
+	return true;
+}
+
+static bool rescind_wait(uint32_t relid)
+{
+	struct vb_msg m;
+
+	return msg_wait(VMB_RESCIND_CHANNELOFFER,
+			offsetof(struct vmb_rescind_offer, child_relid), relid,
+			&m, REPLY_WAIT) &&
+	       m.size >= sizeof(struct vmb_rescind_offer);
+}
+
+/*
+ * The guest's side of a rescind (Linux: the driver's remove, vmbus_close,
+ * vmbus_relid_release): CLOSECHANNEL, GPADL_TEARDOWN of the ring (the host
+ * answers GPADL_TORNDOWN), RELID_RELEASED
+ */
+static bool chan_release(void)
+{
+	struct vmb_gpadl_teardown td;
+	struct vmb_relid_released rr;
+	struct vb_msg m;
+	bool torn;
+
+	chan_close();
+	memset(&td, 0, sizeof(td));
+	td.hdr.type = VMB_GPADL_TEARDOWN;
+	td.child_relid = vb.relid;
+	td.gpadl = vb.gpadl;
+	torn = post(&td, sizeof(td)) == ST_SUCCESS &&
+	       msg_wait(VMB_GPADL_TORNDOWN,
+			offsetof(struct vmb_gpadl_torndown, gpadl), vb.gpadl, &m,
+			REPLY_WAIT);
+	memset(&rr, 0, sizeof(rr));
+	rr.hdr.type = VMB_RELID_RELEASED;
+	rr.child_relid = vb.relid;
+	return torn && post(&rr, sizeof(rr)) == ST_SUCCESS;
+}
+
+/* A new channel for hv-heartbeat: GPADL, open, its negotiate request */
+static bool hb_attach(const struct offers *o)
+{
+	vb.relid = o->relid;
+	vb.conn_id = o->conn_id;
+	relid_remember(o->relid);
+	return test_gpadl() && test_open() && chan_probe();
+}
+
+static void test_hotplug(void)
+{
+	struct vmb_hdr u = { VMB_UNLOAD, 0 };
+	struct offers o = { 0 };
+	struct vb_msg m;
+	uint32_t old, relid = 0, mc = 0;
+	uint16_t st;
+	bool got, quiet;
+	int r;
+
+	/* 1. before INITIATE_CONTACT: nothing to rescind, gone at once */
+	r = host_do("device_del early ; expect-event DEVICE_DELETED early 1");
+	quiet = msg_quiet(QUIET_WAIT);
+	tap(r == 1 && quiet,
+	    "hot plug: device_del of hv-shutdown 'early' before INITIATE_CONTACT: DEVICE_DELETED at once (run.sh: %s), no message to the guest",
+	    host_desc(r));
+
+	if (!test_negotiate() || !test_offers())
+		return;
+	got = !offers_have(&first_offers, HV_SHUTDOWN_GUID, NULL) &&
+	      offers_have(&first_offers, HV_KVP_GUID, &relid);
+	tap(got,
+	    "hot plug: REQUESTOFFERS: no hv-shutdown (deleted), hv-kvp 'keep' is there (relid %u)",
+	    relid);
+	relid_remember(vb.relid);
+	if (!test_gpadl() || !test_open())
+		return;
+	tap(chan_probe(), "hot plug: the host speaks first on relid %u (IC negotiate request)",
+	    vb.relid);
+
+	/* 2. device_del of an open channel: rescind, release, then gone */
+	r = host_do("device_del hb");
+	got = r == 1 && rescind_wait(vb.relid);
+	tap(got,
+	    "hot plug: device_del hb (run.sh: %s): RESCIND_CHANNELOFFER for relid %u",
+	    host_desc(r), vb.relid);
+	if (!got)
+		return;
+	/* time for the host to get it wrong */
+	delay_ref(QUIET_WAIT);
+	r = host_do("expect-event DEVICE_DELETED hb 0 ; !device_del hb");
+	tap(r == 1,
+	    "hot plug: the guest holds relid %u: no DEVICE_DELETED yet, a second device_del is refused (run.sh: %s)",
+	    vb.relid, host_desc(r));
+	got = chan_release();
+	tap(got,
+	    "hot plug: CLOSECHANNEL %u, GPADL_TEARDOWN 0x%x (GPADL_TORNDOWN), RELID_RELEASED %u",
+	    vb.relid, vb.gpadl, vb.relid);
+	r = host_do("expect-event DEVICE_DELETED hb 1");
+	tap(r == 1,
+	    "hot plug: after RELID_RELEASED the device goes: DEVICE_DELETED for hb (run.sh: %s)",
+	    host_desc(r));
+
+	/* 3. device_add while connected: an offer nobody asked for */
+	old = vb.relid;
+	r = host_do("device_add hv-heartbeat,id=hb");
+	got = r == 1 && offer_wait(&o, REPLY_WAIT);
+	tap(got && o.found && o.layout && !relid_seen(o.relid),
+	    "hot plug: device_add hv-heartbeat,id=hb (run.sh: %s): an OFFERCHANNEL arrives unsolicited: hv-heartbeat, well-formed, relid %u (the removed one was %u: relids go round)",
+	    host_desc(r), got ? o.relid : 0, old);
+	if (!got || !o.found)
+		return;
+	got = hb_attach(&o);
+	tap(got,
+	    "hot plug: the new channel (relid %u) opens and the host speaks first",
+	    vb.relid);
+
+	/* 4. device_del, then UNLOAD instead of RELID_RELEASED */
+	r = host_do("device_del hb");
+	got = r == 1 && rescind_wait(vb.relid);
+	tap(got,
+	    "hot plug: device_del hb again (run.sh: %s): RESCIND_CHANNELOFFER for relid %u",
+	    host_desc(r), vb.relid);
+	if (!got)
+		return;
+	delay_ref(QUIET_WAIT);
+	r = host_do("expect-event DEVICE_DELETED hb 1");
+	tap(r == 1,
+	    "hot plug: relid %u neither closed nor released: no second DEVICE_DELETED (run.sh: %s)",
+	    vb.relid, host_desc(r));
+	st = post(&u, sizeof(u));
+	got = st == ST_SUCCESS &&
+	      msg_wait(VMB_UNLOAD_RESPONSE, 0, 0, &m, REPLY_WAIT);
+	r = host_do("expect-event DEVICE_DELETED hb 2");
+	tap(got && r == 1,
+	    "hot plug: UNLOAD (UNLOAD_RESPONSE %s) with relid %u unreleased: the device goes (DEVICE_DELETED; run.sh: %s)",
+	    got ? "came" : "missing", vb.relid, host_desc(r));
+
+	/* 5. not connected: device_add and device_del at once, no messages */
+	r = host_do("device_add hv-heartbeat,id=hb ; device_del hb ; expect-event DEVICE_DELETED hb 3");
+	quiet = msg_quiet(QUIET_WAIT);
+	tap(r == 1 && quiet,
+	    "hot plug: after UNLOAD, device_add hb then device_del hb: DEVICE_DELETED at once (run.sh: %s), no message to the guest",
+	    host_desc(r));
+	r = host_do("device_add hv-heartbeat,id=hb");
+	quiet = msg_quiet(QUIET_WAIT);
+	tap(r == 1 && quiet,
+	    "hot plug: device_add hb while not connected (run.sh: %s): no message to the guest",
+	    host_desc(r));
+	r = contact(vb.version, &st, &mc);
+	if (r == 1 && era5(vb.version))
+		vb.msg_conn = mc ? mc : VMB_MESSAGE_CONNECTION_ID_4;
+	st = r == 1 ? offers_get(&o) : st;
+	got = r == 1 && st == ST_SUCCESS && o.done && o.found && o.layout;
+	tap(got && !relid_seen(o.relid) &&
+	    !offers_have(&o, HV_SHUTDOWN_GUID, NULL) &&
+	    offers_have(&o, HV_KVP_GUID, NULL),
+	    "hot plug: INITIATE_CONTACT (%s), REQUESTOFFERS: hv-heartbeat with a new relid %u, hv-kvp, no hv-shutdown (%u offers)",
+	    contact_desc(r, st), got ? o.relid : 0, o.n);
+	if (got) {
+		got = hb_attach(&o);
+		tap(got,
+		    "hot plug: hv-heartbeat added while not connected opens (relid %u) and the host speaks first",
+		    vb.relid);
+	}
+}
+
+/* ---- MODIFYCHANNEL --------------------------------------------------- */
+
+static volatile uint8_t *ap_sief;
+
+static bool relid_signalled(void *arg)
+{
+	(void)arg;
+	return bit_test(sief2(), vb.relid) ||
+	       bit_test((const void *)(ap_sief + 2 * SIEF_SLOT_SIZE), vb.relid);
+}
+
+/*
+ * The next packet from the host and where its signal came: VP 0's or
+ * VP 1's SIEFP slot 2, bit <relid>
+ */
+static int next_on(struct pkt *p, bool *vp0, bool *vp1, uint64_t timeout)
+{
+	uint64_t end = ref_now() + timeout;
+	int r;
+
+	*vp0 = *vp1 = false;
+	for (;;) {
+		uint64_t now = ref_now();
+		bool got = now < end &&
+			   wait_cond(relid_signalled, NULL, end - now);
+
+		/* the other VP might be signalled too: give it a moment */
+		delay_ref(5 * MS);
+		*vp0 |= bit_test_clear(sief2(), vb.relid);
+		*vp1 |= bit_test_clear((void *)(ap_sief + 2 * SIEF_SLOT_SIZE),
+				       vb.relid);
+		r = ring_read(p);
+		if (r != 0 || !got)
+			return r;
+	}
+}
+
+/*
+ * MODIFYCHANNEL @relid to @vp: 1 answered (*status, and the relid it
+ * names in *relid_out), 0 no MODIFYCHANNEL_RESPONSE within @timeout, -1
+ * the post failed (*status: its status)
+ */
+static int modify(uint32_t relid, uint32_t vp, uint32_t *status,
+		  uint32_t *relid_out, uint64_t timeout)
+{
+	struct vmb_modifychannel mc;
+	struct vb_msg m;
+	uint16_t st;
+
+	memset(&mc, 0, sizeof(mc));
+	mc.hdr.type = VMB_MODIFYCHANNEL;
+	mc.child_relid = relid;
+	mc.target_vp = vp;
+	st = post(&mc, sizeof(mc));
+	if (st != ST_SUCCESS) {
+		*status = st;
+		return -1;
+	}
+	if (!msg_wait(VMB_MODIFYCHANNEL_RESPONSE, 0, 0, &m, timeout) ||
+	    m.size < sizeof(struct vmb_modifychannel_response))
+		return 0;
+	*status = msg_u32(&m, offsetof(struct vmb_modifychannel_response,
+				       status));
+	*relid_out = msg_u32(&m, offsetof(struct vmb_modifychannel_response,
+					  child_relid));
+	return 1;
+}
+
+static const char *modify_desc(int r, uint32_t status, uint32_t relid)
+{
+	static char buf[80];
+
+	if (r == 1)
+		snprintf(buf, sizeof(buf),
+			 "MODIFYCHANNEL_RESPONSE relid %u status 0x%x", relid,
+			 status);
+	else if (r == 0)
+		snprintf(buf, sizeof(buf), "no MODIFYCHANNEL_RESPONSE");
+	else
+		snprintf(buf, sizeof(buf), "HvPostMessage status 0x%x", status);
+	return buf;
+}
+
+/*
+ * Answer the heartbeat in @p; the next request must come signalled on
+ * @want_vp alone (and, for VP 1, with an interrupt on VP 1)
+ */
+static bool hb_round_on(struct pkt *p, const struct ic_version *fw,
+			const struct ic_version *msg, uint32_t want_vp,
+			const char *after)
+{
+	uint32_t irqs = irq_count[VEC_AP_SINT2];
+	uint64_t seq = 0;
+	bool vp0, vp1, ok;
+	int r;
+
+	ok = hb_answer(p) && signal_host() == ST_SUCCESS;
+	r = next_on(p, &vp0, &vp1, HB_WAIT);
+	ok = ok && r == 1 && ic_is_heartbeat(p, fw, msg, &seq);
+	if (want_vp == 1)
+		ok = ok && vp1 && !vp0 && irq_count[VEC_AP_SINT2] > irqs &&
+		     irq_cpu[VEC_AP_SINT2] == 1;
+	else
+		ok = ok && vp0 && !vp1 && irq_count[VEC_AP_SINT2] == irqs;
+	tap(ok,
+	    "MODIFYCHANNEL: %s the next heartbeat request (sequence %lu) is signalled on VP %u alone (VP 0's SIEFP slot 2 bit %u %s, VP 1's %s; VP 1 interrupts %u)",
+	    after, seq, want_vp, vb.relid, vp0 ? "set" : "clear",
+	    vp1 ? "set" : "clear", irq_count[VEC_AP_SINT2] - irqs);
+	return r == 1 && ic_is_heartbeat(p, fw, msg, &seq);
+}
+
+static void test_modify(void)
+{
+	struct ic_version fw = { 0, 0 }, msg = { 0, 0 };
+	bool v53 = vb.version >= VMB_VERSION(5, 3);
+	uint32_t status = 0, rrelid = 0;
+	uint64_t seq = 0;
+	struct pkt p;
+	struct sig s;
+	uint16_t st;
+	bool vp0, vp1;
+	int r;
+
+	ap_sief = ap_start_synic(hc_page);
+	tap(ap_sief != NULL, "MODIFYCHANNEL: VP 1 starts (INIT-SIPI) with its SynIC on");
+	if (!ap_sief)
+		return;
+
+	/* negotiate, and the first heartbeat on VP 0 */
+	r = ic_next(&p, &s, REPLY_WAIT);
+	if (r != 1 || !ic_is_negotiate(&p) ||
+	    !ic_negotiate_reply(&p, &fw, &msg, &st) || st != ST_SUCCESS) {
+		tap(false, "MODIFYCHANNEL: IC negotiation on relid %u", vb.relid);
+		return;
+	}
+	r = next_on(&p, &vp0, &vp1, HB_WAIT);
+	tap(r == 1 && ic_is_heartbeat(&p, &fw, &msg, &seq) && vp0 && !vp1,
+	    "MODIFYCHANNEL: before: the first heartbeat request is signalled on VP 0 (the open's target), not on VP 1");
+	if (r != 1 || !ic_is_heartbeat(&p, &fw, &msg, &seq))
+		return;
+
+	r = modify(vb.relid, 1, &status, &rrelid, v53 ? REPLY_WAIT : QUIET_WAIT);
+	if (v53) {
+		tap(r == 1 && !status && rrelid == vb.relid,
+		    "MODIFYCHANNEL relid %u to VP 1 at %u.%u: %s (want status 0)",
+		    vb.relid, VMB_MAJOR(vb.version), VMB_MINOR(vb.version),
+		    modify_desc(r, status, rrelid));
+	} else {
+		tap(r == 0 || (r == -1 && status == ST_INVALID_INPUT),
+		    "MODIFYCHANNEL relid %u to VP 1 at %u.%u (an unknown message before 4.1): %s (want none)",
+		    vb.relid, VMB_MAJOR(vb.version), VMB_MINOR(vb.version),
+		    modify_desc(r, status, rrelid));
+		hb_round_on(&p, &fw, &msg, 0, "ignored:");
+		return;
+	}
+	if (!hb_round_on(&p, &fw, &msg, 1, "moved to VP 1:"))
+		return;
+
+	r = modify(vb.relid + 1000, 0, &status, &rrelid, REPLY_WAIT);
+	tap(r == 1 && status && rrelid == vb.relid + 1000,
+	    "MODIFYCHANNEL for unknown relid %u: %s (want status != 0)",
+	    vb.relid + 1000, modify_desc(r, status, rrelid));
+	if (!hb_round_on(&p, &fw, &msg, 1, "after a refused one still on VP 1:"))
+		return;
+
+	r = modify(vb.relid, 0, &status, &rrelid, REPLY_WAIT);
+	tap(r == 1 && !status && rrelid == vb.relid,
+	    "MODIFYCHANNEL relid %u back to VP 0: %s (want status 0)",
+	    vb.relid, modify_desc(r, status, rrelid));
+	if (!hb_round_on(&p, &fw, &msg, 0, "back on VP 0:"))
+		return;
+
+	/* last (see hostile_vp()) */
+	diag("next: MODIFYCHANNEL relid %u to VP 7, which does not exist",
+	     vb.relid);
+	r = modify(vb.relid, 7, &status, &rrelid, REPLY_WAIT);
+	tap(r == 1 && status && rrelid == vb.relid,
+	    "MODIFYCHANNEL relid %u to VP 7 (%d vCPUs: no such VP): %s (want status != 0)",
+	    vb.relid, vb.cpus, modify_desc(r, status, rrelid));
+	hb_round_on(&p, &fw, &msg, 0, "after the one to VP 7 still on VP 0:");
+}
+
+/*
+ * A VP index the partition does not have where the guest names a VP:
+ * OPENCHANNEL's target_vp, INITIATE_CONTACT's target_vcpu (and, above,
+ * MODIFYCHANNEL's).  Last in its run: a host that looks the VP up without
+ * checking (QEMU's hyperv_sint_route_new) may not survive it.
+ */
+static void hostile_vp(void)
+{
+	struct offers o = { 0 };
+	uint32_t status = 0, mc = 0;
+	uint16_t st = 0;
+	int r;
+
+	chan_close();
+	ring_reset();
+	diag("next: OPENCHANNEL relid %u with target_vp 7, which does not exist",
+	     vb.relid);
+	vb.open_vp = 7;
+	r = chan_open(vb.relid, RING_OUT_PAGES, &status, HOSTILE_WAIT);
+	vb.open_vp = 0;
+	tap(r == 1 && status,
+	    "hostile: OPENCHANNEL with target_vp 7 (%d vCPUs: no such VP): OPENCHANNEL_RESULT status != 0 (%s)",
+	    vb.cpus, answer_desc(r, status));
+	if (r == 1 && !status)
+		chan_close();
+	vmbus_alive("OPENCHANNEL to VP 7");
+
+	diag("next: INITIATE_CONTACT with target_vcpu 7, which does not exist");
+	vb.contact_vp = 7;
+	r = contact(vb.version, &st, &mc);
+	vb.contact_vp = 0;
+	tap(r == 0 || r == -2,
+	    "hostile: INITIATE_CONTACT %u.%u with target_vcpu 7 (no such VP): not accepted (%s)",
+	    VMB_MAJOR(vb.version), VMB_MINOR(vb.version), contact_desc(r, st));
+	r = contact(vb.version, &st, &mc);
+	if (r == 1 && era5(vb.version))
+		vb.msg_conn = mc ? mc : VMB_MESSAGE_CONNECTION_ID_4;
+	st = r == 1 ? offers_get(&o) : st;
+	tap(r == 1 && st == ST_SUCCESS && o.done && o.found,
+	    "after it INITIATE_CONTACT with target_vcpu 0 connects (%s) and REQUESTOFFERS offers %s",
+	    contact_desc(r, st), vb.dev_name);
+}
+
 /* ---- the mode ------------------------------------------------------ */
 
-int run_vmbus(const char *host, const char *device)
+int run_vmbus(const struct vmbus_cfg *c)
 {
 	bool ok;
 
-	ok = vmbus_setup(host, device) && test_negotiate() && test_offers();
+	ok = vmbus_setup(c);
+	if (ok && !strncmp(vb.test, "hotplug", 8)) {
+		if (vb.runner && vb.heartbeat)
+			test_hotplug();
+		else
+			tap_skip("needs run.sh (hvtest.runner=1) and hv-heartbeat",
+				 "hot plug");
+		goto out;
+	}
+	ok = ok && test_negotiate() && test_offers();
+	if (ok && !strncmp(vb.test, "mnf", 4))
+		ok = test_mnf_offer();
 	ok = ok && test_gpadl() && test_open();
-	if (ok) {
+	if (!ok) {
+		diag("the VMBus tests stop here: no connection, offer, GPADL or open channel");
+	} else if (!strncmp(vb.test, "mnf", 4)) {
+		test_mnf_pages();
+		test_mnf_heartbeat();
+		test_mnf_unload();
+	} else if (!strncmp(vb.test, "modify", 7)) {
+		if (vb.cpus >= 2 && vb.heartbeat) {
+			test_modify();
+			hostile_vp();
+		} else
+			tap_skip("needs 2 vCPUs and hv-heartbeat", "MODIFYCHANNEL");
+	} else {
 		if (vb.heartbeat)
 			test_heartbeat();
 		else
@@ -1421,11 +2164,10 @@ int run_vmbus(const char *host, const char *device)
 		hostile_packets();
 		hostile_fatal();
 		test_unload();
-		tap(!vb.stray, "every host message was one the guest waited for (%u others)",
-		    vb.stray);
-	} else {
-		diag("the VMBus tests stop here: no connection, offer, GPADL or open channel");
 	}
+out:
+	tap(!vb.stray, "every host message was one the guest waited for (%u others)",
+	    vb.stray);
 	printf("1..%d\n", tap_count);
 	return tap_failed || !ok ? EXIT_FAIL : EXIT_PASS;
 }

@@ -4,9 +4,11 @@
  * and not taken from include/hyperv/ or QEMU's vmbus-proto.h, so that a
  * layout both of those got wrong still fails here.  Checked against the
  * public descriptions: Linux include/linux/hyperv.h (channel messages,
- * ring buffer, packet descriptor, IC headers), drivers/hv/connection.c
- * (versions, connection ids 1 and 4), drivers/hv/hv_balloon.c (the
- * dynamic-memory version messages), FreeBSD sys/dev/hyperv/vmbus.
+ * ring buffer, packet descriptor, IC headers, rescind, MODIFYCHANNEL),
+ * drivers/hv/connection.c (versions, connection ids 1 and 4),
+ * drivers/hv/hv_balloon.c (the dynamic-memory version messages),
+ * include/asm-generic/hyperv-tlfs.h (the monitor page), FreeBSD
+ * sys/dev/hyperv/vmbus (vmbus_reg.h: the same monitor page).
  *
  * Everything is little-endian; GUIDs travel in the Windows layout (first
  * three fields little-endian).
@@ -52,6 +54,8 @@
 #define VMB_VERSION_RESPONSE		15
 #define VMB_UNLOAD			16
 #define VMB_UNLOAD_RESPONSE		17
+#define VMB_MODIFYCHANNEL		22	/* 4.1 and later */
+#define VMB_MODIFYCHANNEL_RESPONSE	24	/* 5.3 and later */
 
 struct vmb_hdr {
 	uint32_t type;
@@ -98,9 +102,73 @@ struct vmb_offer {
 	uint16_t reserved3;
 	uint32_t child_relid;
 	uint8_t monitor_id;
-	uint8_t monitor_flags;		/* bit 0: monitor allocated */
+	uint8_t monitor_flags;		/* VMB_OFFER_MONITOR_ALLOCATED */
 	uint16_t interrupt_flags;	/* bit 0: dedicated interrupt */
 	uint32_t connection_id;		/* signal the host here (>= 2.4) */
+} __attribute__((packed));
+
+#define VMB_OFFER_MONITOR_ALLOCATED	0x01
+
+/* device_del on the host: the guest closes, tears down, then releases */
+struct vmb_rescind_offer {
+	struct vmb_hdr hdr;
+	uint32_t child_relid;
+} __attribute__((packed));
+
+struct vmb_relid_released {
+	struct vmb_hdr hdr;
+	uint32_t child_relid;
+} __attribute__((packed));
+
+/* Move a channel's interrupts to another VP (the host answers from 5.3) */
+struct vmb_modifychannel {
+	struct vmb_hdr hdr;
+	uint32_t child_relid;
+	uint32_t target_vp;		/* VP index */
+} __attribute__((packed));
+
+struct vmb_modifychannel_response {
+	struct vmb_hdr hdr;
+	uint32_t child_relid;
+	uint32_t status;		/* 0: moved */
+} __attribute__((packed));
+
+/*
+ * Monitor pages (MNF, "monitored notification facility"): INITIATE_CONTACT
+ * gives two, [0] host->guest and [1] guest->host.  A channel offered with
+ * VMB_OFFER_MONITOR_ALLOCATED has monitor id M: group M / 32, bit M % 32.
+ * The guest signals such a channel by setting its bit in trigger_group[]
+ * .pending of the second page (a locked OR) instead of a hypercall; the
+ * host polls and clears the bits.  The host fills in trigger_state (bit g:
+ * group g enabled), latency (100 ns units) and parameter (the connection
+ * id and flag of the event it stands for).  As Linux's struct
+ * hv_monitor_page (asm-generic/hyperv-tlfs.h) and FreeBSD's struct
+ * vmbus_mnf (vmbus_reg.h) describe it.
+ */
+#define VMB_MONITOR_GROUPS		4
+#define VMB_MONITOR_PER_GROUP		32
+
+struct vmb_monitor_trigger {
+	uint32_t pending;
+	uint32_t armed;
+} __attribute__((packed));
+
+struct vmb_monitor_param {
+	uint32_t connection_id;
+	uint16_t flag_number;
+	uint16_t reserved;
+} __attribute__((packed));
+
+struct vmb_monitor_page {
+	uint32_t trigger_state;
+	uint32_t reserved1;
+	struct vmb_monitor_trigger trigger_group[VMB_MONITOR_GROUPS];
+	uint64_t reserved2[3];
+	int32_t next_checktime[VMB_MONITOR_GROUPS][VMB_MONITOR_PER_GROUP];
+	uint16_t latency[VMB_MONITOR_GROUPS][VMB_MONITOR_PER_GROUP];
+	uint64_t reserved3[32];
+	struct vmb_monitor_param parameter[VMB_MONITOR_GROUPS][VMB_MONITOR_PER_GROUP];
+	uint8_t reserved4[1984];
 } __attribute__((packed));
 
 /* One GPA range: the PFNs follow it */
@@ -270,6 +338,8 @@ struct dm_version_response {
 /* Class ids of the devices the tests drive */
 #define HV_HEARTBEAT_GUID	"57164f39-9115-4e78-ab55-382f3bd5422d"
 #define HV_BALLOON_GUID		"525074dc-8985-46e2-8057-a307dc18a502"
+#define HV_SHUTDOWN_GUID	"0e0b6031-5213-4934-818b-38d90ced39db"
+#define HV_KVP_GUID		"a9a0f4e7-5a45-4d96-b827-8a841e8c03e6"
 
 /* Sizes and offsets as the public descriptions give them */
 _Static_assert(sizeof(struct vmb_initiate_contact) == 40, "initiate_contact");
@@ -279,6 +349,19 @@ _Static_assert(sizeof(struct vmb_version_response) == 16, "version_response");
 _Static_assert(sizeof(struct vmb_offer) == 196, "offer");
 _Static_assert(offsetof(struct vmb_offer, sub_channel_index) == 180, "offer");
 _Static_assert(offsetof(struct vmb_offer, child_relid) == 184, "offer relid");
+_Static_assert(offsetof(struct vmb_offer, monitor_id) == 188 &&
+	       offsetof(struct vmb_offer, connection_id) == 192, "offer monitor");
+_Static_assert(sizeof(struct vmb_rescind_offer) == 12 &&
+	       sizeof(struct vmb_relid_released) == 12, "rescind, release");
+_Static_assert(sizeof(struct vmb_modifychannel) == 16 &&
+	       sizeof(struct vmb_modifychannel_response) == 16, "modifychannel");
+_Static_assert(sizeof(struct vmb_monitor_page) == 4096, "monitor page");
+_Static_assert(offsetof(struct vmb_monitor_page, trigger_group) == 0x8 &&
+	       offsetof(struct vmb_monitor_page, next_checktime) == 0x40 &&
+	       offsetof(struct vmb_monitor_page, latency) == 0x240 &&
+	       offsetof(struct vmb_monitor_page, parameter) == 0x440 &&
+	       offsetof(struct vmb_monitor_page, reserved4) == 0x840,
+	       "monitor page layout");
 _Static_assert(sizeof(struct vmb_gpadl_header) == 28, "gpadl_header");
 _Static_assert(offsetof(struct vmb_gpadl_header, range_buflen) == 16,
 	       "gpadl_header");
