@@ -35,11 +35,13 @@
 #   when this QEMU has none), RUNDIR, HV_KIND, HV_HOST, HV_CPUS, HVIC_TOP;
 #   post.sh also VM_STATUS (the run's status). Helpers: scripts/suites/lib.sh.
 # suite.conf (sourced with HV_KIND set, defaults first): KERNELS CPUS HOSTS
-#   TIMEOUT(120: seconds for the suite once /init runs) APPEND MODULES
+#   TIMEOUT(120: seconds for the suite once /init runs) APPEND MODULES (init
+#   modprobes them) IMAGE_MODULES (in the image, but guest.sh modprobes them)
 #   BINARIES MEM(512) EXPECT_STATUS(0) IGNORE_CONSOLE (extended regex of splat
 #   lines to allow) BOOT_TIMEOUT (300; BOOT_TIMEOUT in the environment
 #   overrides it for all runs) DEVICES (extra QEMU arguments, e.g.
-#   "-device hv-balloon,id=balloon0").
+#   "-device hv-balloon,id=balloon0"; hvic_qemu_has_device TYPE says whether
+#   the QEMU under test has that device type).
 # HVIC_QEMU=/path/to/qemu-system-x86_64 in the environment: use that binary,
 # build none (HVIC_QEMU_DATADIR: its firmware directory, for -L).
 # Logs: logs/<timestamp>/ (logs/latest points at the newest): qemu-build.log,
@@ -164,7 +166,8 @@ intersect() {
 
 # ---------------------------------------------------------------- 1. packages
 say "== packages"
-hvic_need_pkgs $HVIC_BASE_PKGS rsync sparse dkms apt python3
+# hyperv-daemons: Debian's hv_kvp_daemon, for the vmbus suite's guest image
+hvic_need_pkgs $HVIC_BASE_PKGS rsync sparse dkms apt python3 hyperv-daemons
 
 # ---------------------------------------------------------------- 2. hvhost
 say "== hvhost (QEMU)"
@@ -229,7 +232,8 @@ done
 # set, so it may choose per kind and host profile), defaults first.
 suite_conf() {
 	KERNELS=$ALL_KERNELS CPUS="1 2" HOSTS=ws2025 TIMEOUT=120 APPEND=
-	MODULES='' BINARIES='' MEM=512 EXPECT_STATUS=0 IGNORE_CONSOLE='' DEVICES=''
+	MODULES='' IMAGE_MODULES='' BINARIES='' MEM=512 EXPECT_STATUS=0
+	IGNORE_CONSOLE='' DEVICES=''
 	BOOT_TIMEOUT=${SEL_BOOT_TIMEOUT:-$DEFAULT_BOOT_TIMEOUT}
 	HV_KIND=$2 HV_HOST=${3:-}
 	# shellcheck disable=SC1091
@@ -436,7 +440,8 @@ if [ -n "$qemu_ok" ]; then
 			img=$LOGDIR/images/$sname-$k.cpio.gz
 			mkdir -p "$LOGDIR/images"
 			if ! hvic_image "$img" "${kenv[$k]}" "$sd" "${updates[$k]:-}" \
-				"$MODULES" "$BINARIES" >"$LOGDIR/images/$sname-$k.log" 2>&1; then
+				"$MODULES" "$BINARIES" "$IMAGE_MODULES" \
+				>"$LOGDIR/images/$sname-$k.log" 2>&1; then
 				fail "$sname/$k image" "see $LOGDIR/images/$sname-$k.log"
 				tail -n 5 "$LOGDIR/images/$sname-$k.log" | sed 's/^/    /'
 				continue

@@ -97,12 +97,15 @@ hvic_qemu() {
 #                              /machine/peripheral/hvtest) or an -object
 #                              (/objects/hvtest); empty: it has not
 #   HVIC_QEMU_SYNIC_TEST_PATH  that QOM path
+#   HVIC_QEMU_DEVICES          the names of its -device types, blank-separated
+#                              (hvic_qemu_has_device)
 HVIC_QEMU_PROBED=
 hvic_qemu_probe() {
 	local cpu_props devices objects
 
 	[ "$HVIC_QEMU_PROBED" = "$QEMU" ] && return 0
 	HVIC_QEMU_HV_PROFILE='' HVIC_QEMU_SYNIC_TEST='' HVIC_QEMU_SYNIC_TEST_PATH=''
+	HVIC_QEMU_DEVICES=''
 	cpu_props=$("$QEMU" -device qemu64-x86_64-cpu,help 2>/dev/null) || cpu_props=''
 	devices=$("$QEMU" -device help 2>/dev/null) || devices=''
 	objects=$("$QEMU" -object help 2>/dev/null) || objects=''
@@ -114,7 +117,20 @@ hvic_qemu_probe() {
 		HVIC_QEMU_SYNIC_TEST=object
 		HVIC_QEMU_SYNIC_TEST_PATH=/objects/hvtest
 	fi
+	HVIC_QEMU_DEVICES=" $(sed -n 's/^name "\([^"]*\)".*/\1/p' <<<"$devices" | sort -u | tr '\n' ' ')"
 	HVIC_QEMU_PROBED=$QEMU
+}
+
+# hvic_qemu_has_device TYPE: true if $QEMU has the -device type TYPE (a
+# suite.conf may add a device only where the QEMU under test has it, so
+# that a missing host feature fails the checks that need it, not the run).
+hvic_qemu_has_device() {
+	[ -n "${QEMU:-}" ] || return 1
+	hvic_qemu_probe
+	case $HVIC_QEMU_DEVICES in
+	*" $1 "*) return 0 ;;
+	esac
+	return 1
 }
 
 # hvic_qemu_accel: kvm where /dev/kvm can run guests with hardware
@@ -396,7 +412,9 @@ hvic_build_modules() {
 }
 
 # hvic_image OUT KERNEL_ENV SUITE_DIR UPDATES_DIR MODULES BINARIES
+#            [IMAGE_MODULES]
+# (IMAGE_MODULES: in the image, not loaded by init; see mkinitramfs.sh -M)
 hvic_image() {
 	"$HVIC_TOP/scripts/mkinitramfs.sh" -k "$2" -o "$1" ${3:+-s "$3"} \
-		${4:+-u "$4"} -m "$5" -b "$6"
+		${4:+-u "$4"} -m "$5" -b "$6" -M "${7:-}"
 }

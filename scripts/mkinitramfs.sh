@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # mkinitramfs.sh -k KERNEL_ENV -o OUT.cpio.gz [-s SUITE_DIR] [-u UPDATES_DIR]
-#                [-m "MODULES"] [-b "BINARIES"] [-x FILE]...
+#                [-m "MODULES"] [-M "MODULES"] [-b "BINARIES"] [-x FILE]...
 #
 # Build a test initramfs (gzip'd newc cpio):
 #   - busybox-static and its applet links, /init from scripts/guest/init
@@ -16,6 +16,9 @@
 #     which wins over the kernel's own copy), then depmod -b on the image tree.
 #     .ko.xz/.ko.zst/.ko.gz are decompressed: the initramfs is compressed as a
 #     whole anyway, and busybox's modprobe then needs no decompressor.
+#   - the -M MODULES (and their dependencies) in the image too, but not in
+#     /suite/modules: the suite modprobes them itself (to see a load fail,
+#     or to load them at a moment of its choosing)
 #   - BINARIES (names or paths of host programs) with their shared libraries
 #   - extra files (-x FILE, copied to /usr/bin)
 
@@ -23,17 +26,18 @@ set -eu -o pipefail
 
 . "$(dirname "$0")/lib.sh"
 
-kenv='' out='' suite='' updates='' modules='' binaries='' extras=()
-while getopts k:o:s:u:m:b:x: opt; do
+kenv='' out='' suite='' updates='' modules='' image_modules='' binaries='' extras=()
+while getopts k:o:s:u:m:M:b:x: opt; do
 	case $opt in
 	k) kenv=$OPTARG ;;
 	o) out=$OPTARG ;;
 	s) suite=$OPTARG ;;
 	u) updates=$OPTARG ;;
 	m) modules=$OPTARG ;;
+	M) image_modules=$OPTARG ;;
 	b) binaries=$OPTARG ;;
 	x) extras+=("$OPTARG") ;;
-	*) hvic_die "usage: mkinitramfs.sh -k KERNEL_ENV -o OUT [-s SUITE] [-u UPDATES] [-m MODULES] [-b BINARIES] [-x FILE]" ;;
+	*) hvic_die "usage: mkinitramfs.sh -k KERNEL_ENV -o OUT [-s SUITE] [-u UPDATES] [-m MODULES] [-M MODULES] [-b BINARIES] [-x FILE]" ;;
 	esac
 done
 [ -n "$kenv" ] && [ -n "$out" ] || hvic_die "-k KERNEL_ENV and -o OUT are required"
@@ -169,6 +173,9 @@ add_module() {
 for m in $modules; do
 	add_module "$m"
 	[ -n "${builtin[${m//-/_}]:-}" ] || echo "$m" >>"$tree/suite/modules"
+done
+for m in $image_modules; do
+	add_module "$m"
 done
 for f in modules.builtin modules.builtin.modinfo modules.order; do
 	[ -f "$MODDIR/$f" ] && cp "$MODDIR/$f" "$imgmod/"

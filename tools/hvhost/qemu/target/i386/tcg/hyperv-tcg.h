@@ -26,4 +26,10 @@ bool hyperv_tcg_wrmsr(X86CPU *cpu, uint32_t msr, uint64_t val);
 /* VMCALL: false means #UD (no hypercall page, or not at CPL 0). */
 bool hyperv_tcg_hypercall(X86CPU *cpu);
 
+/*
+ * Partition reference time (100 ns units, TIME_REF_COUNT) as vCPU 0 reads
+ * it now, for host devices (time sync); 0 before the first vCPU reset.
+ */
+uint64_t hyperv_tcg_ref_time(void);
+
 #endif

@@ -30,3 +30,8 @@ bool hyperv_tcg_hypercall(X86CPU *cpu)
 {
     return false;
 }
+
+uint64_t hyperv_tcg_ref_time(void)
+{
+    return 0;
+}

@@ -213,6 +213,16 @@ static uint64_t ref_time(X86CPU *cpu)
     return ref_time_at(guest_tsc(cpu));
 }
 
+uint64_t hyperv_tcg_ref_time(void)
+{
+    CPUState *cs = first_cpu;
+
+    if (!hv.tsc_hz || !cs) {
+        return 0;
+    }
+    return ref_time(X86_CPU(cs));
+}
+
 static bool gpa_is_ram(hwaddr gpa, hwaddr len)
 {
     MemoryRegionSection s;

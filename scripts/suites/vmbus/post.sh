@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# vmbus suite, after the VM: the guest's clock after timesync against the
+# host's, and how the run ended (the shutdown or restart request through
+# hv_utils, /sbin/poweroff or /sbin/reboot and init, not hvexit).
+. "$HVIC_TOP/scripts/guest/tap.sh"
+. "$HVIC_TOP/scripts/suites/lib.sh"
+# shellcheck source=profile.sh
+. ./profile.sh
+
+RAW=$RUNDIR/console.txt
+
+# console_has DESC REGEX: a console line (raw, kernel lines too) matches
+console_has() {
+	if tr -d '\r' <"$RAW" | grep -Eq -- "$2"; then
+		t_pass "$1"
+	else
+		t_fail "$1" "no console line matches /$2/"
+	fi
+}
+
+if [ -z "$VMBUS_VERSION" ]; then
+	t_is "$VM_STATUS" 0 "run status 0: the guest ran its suite without VMBus and ended it"
+	t_done
+	exit
+fi
+
+# ---------------------------------------------------------------- timesync
+# TIMESYNC-SAMPLE is the guest's CLOCK_REALTIME; console.log stamps the line
+# with the host's CLOCK_MONOTONIC as it arrived: shifted by the host's
+# REALTIME - MONOTONIC now, that is the host's time when the guest read its.
+desc="timesync: the guest's clock within 1 s of the host's"
+sample=$(console_text | sed -n 's/^TIMESYNC-SAMPLE \([0-9]*\.[0-9]*\)$/\1/p' | head -n 1)
+at=$(console_time '^TIMESYNC-SAMPLE ')
+if [ -n "$sample" ] && [ -n "$at" ]; then
+	off=$(python3 -c 'import time; print("%.6f" % (time.time() - time.monotonic()))')
+	d=$(awk -v g="$sample" -v m="$at" -v o="$off" 'BEGIN { printf "%.3f", g - (m + o) }')
+	host=$(awk -v m="$at" -v o="$off" 'BEGIN { printf "%.3f", m + o }')
+	if awk -v d="$d" 'BEGIN { exit !(d >= -1 && d <= 1) }'; then
+		t_pass "$desc (guest - host = $d s)"
+	else
+		t_fail "$desc" "guest $sample ($(date -u -d "@${sample%.*}" '+%F %T')), host $host ($(date -u -d "@${host%.*}" '+%F %T')): guest - host = $d s"
+	fi
+else
+	t_fail "$desc" "no TIMESYNC-SAMPLE line from the guest"
+fi
+
+r=$(console_text | grep -m 1 '^RELOAD-DONE ')
+[ -n "$r" ] && t_diag "$r"
+
+# ---------------------------------------------------------------- the end
+if [ "$VMBUS_ENDING" = reboot ]; then
+	t_is "$VM_STATUS" 120 "run status 120: the guest restarted (-no-reboot ends QEMU)"
+	t_grep "QMP: SHUTDOWN event, reason guest-reset" \
+		'"event": "SHUTDOWN".*"reason": "guest-reset"' "$QMP_EVENTS"
+	if grep -q '"event": "GUEST_PANICKED"' "$QMP_EVENTS"; then
+		t_fail "no GUEST_PANICKED event" "$(grep -m 1 GUEST_PANICKED "$QMP_EVENTS")"
+	else
+		t_pass "no GUEST_PANICKED event"
+	fi
+	console_has "console: hv_utils: Restart request received - graceful restart initiated" \
+		'hv_utils: Restart request received - graceful restart initiated'
+	console_has "console: init got /sbin/reboot's SIGTERM" '^hvtest: init: reboot requested \(SIGTERM\)'
+	console_has "console: reboot: Restarting system" 'reboot: Restarting system'
+else
+	t_is "$VM_STATUS" 0 "run status 0: the guest powered off"
+	t_grep "QMP: SHUTDOWN event, reason guest-shutdown" \
+		'"event": "SHUTDOWN".*"reason": "guest-shutdown"' "$QMP_EVENTS"
+	console_has "console: hv_utils: Shutdown request received - graceful shutdown initiated" \
+		'hv_utils: Shutdown request received - graceful shutdown initiated'
+	console_has "console: init got /sbin/poweroff's SIGUSR2" '^hvtest: init: poweroff requested \(SIGUSR2\)'
+	console_has "console: reboot: Power down" 'reboot: Power down'
+fi
+if grep -aq '^hvtest: exit status' "$RAW"; then
+	t_fail "the run ended through hv_utils and init, not hvexit" \
+		"$(grep -a -m 1 '^hvtest: exit status' "$RAW" | tr -d '\r')"
+else
+	t_pass "the run ended through hv_utils and init, not hvexit"
+fi
+t_done
