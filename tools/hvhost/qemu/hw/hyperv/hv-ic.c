@@ -60,7 +60,6 @@
  */
 
 #include "qemu/osdep.h"
-#include "qemu/log.h"
 #include "qemu/notify.h"
 #include "qemu/timer.h"
 #include "qemu/uuid.h"
@@ -69,6 +68,7 @@
 #include "qom/object.h"
 #include "hw/core/cpu.h"
 #include "hw/qdev-properties.h"
+#include "hw/hyperv/hyperv.h"
 #include "hw/hyperv/vmbus.h"
 #include "migration/vmstate.h"
 #include "system/kvm.h"
@@ -228,7 +228,6 @@ QEMU_BUILD_BUG_ON(sizeof(IcKvpEnumerate) != 2580);
 /* a request not answered in this time is given up (default of timeout=) */
 #define IC_TIMEOUT_MS           35000
 /* the guest may log at most this many lines per second per device */
-#define IC_LOG_PER_SEC          10
 /* KVP: keys per enumeration pass, pushes waiting */
 #define KVP_MAX_KEYS            1024
 #define KVP_MAX_PUSHES          64
@@ -358,8 +357,7 @@ struct HvIc {
 
     uint64_t requests, responses, errors, timeouts;
 
-    int64_t log_window;
-    unsigned log_count;
+    HvLogLimit log_limit;
 };
 
 struct HvIcClass {
@@ -402,27 +400,12 @@ static const HvIcServiceInfo *ic_info(HvIc *ic)
     return HV_IC_GET_CLASS(ic)->info;
 }
 
-/* A guest mistake: counted, and logged at most IC_LOG_PER_SEC a second. */
-static void G_GNUC_PRINTF(2, 3) ic_bad(HvIc *ic, const char *fmt, ...)
-{
-    int64_t now = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
-    va_list ap;
-    char *msg;
-
-    ic->errors++;
-    if (now - ic->log_window >= 1000) {
-        ic->log_window = now;
-        ic->log_count = 0;
-    }
-    if (ic->log_count++ >= IC_LOG_PER_SEC) {
-        return;
-    }
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    qemu_log_mask(LOG_GUEST_ERROR, "%s: %s\n", ic_info(ic)->type_name, msg);
-    g_free(msg);
-}
+/* A guest mistake: counted, and logged (ratelimited) */
+#define ic_bad(ic, ...) do { \
+        (ic)->errors++; \
+        hyperv_log_guest(&(ic)->log_limit, ic_info(ic)->type_name, \
+                         __VA_ARGS__); \
+    } while (0)
 
 static void ic_arm_tick(HvIc *ic)
 {

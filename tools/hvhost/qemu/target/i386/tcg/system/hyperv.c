@@ -124,34 +124,15 @@ static struct {
     HvTcgVp **vps;
     unsigned nr_vps;
     /* ratelimit of the log lines guest mistakes cause */
-    int64_t log_window_start;
-    unsigned log_count;
+    HvLogLimit log_limit;
 } hv;
 
 /* ------------------------------------------------------------------ */
 
-/* Guest-caused anomalies: at most 10 log lines per second. */
-static void G_GNUC_PRINTF(2, 3) hv_bad(X86CPU *cpu, const char *fmt, ...)
-{
-    int64_t now = get_clock();
-    int64_t start = qatomic_read(&hv.log_window_start);
-    va_list ap;
-    char *msg;
-
-    /* callers run on any vCPU thread, with or without the BQL */
-    if (now - start > NANOSECONDS_PER_SECOND &&
-        qatomic_cmpxchg(&hv.log_window_start, start, now) == start) {
-        qatomic_set(&hv.log_count, 0);
-    }
-    if (qatomic_fetch_inc(&hv.log_count) >= 10) {
-        return;
-    }
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    warn_report("hyperv: vp%d: %s", CPU(cpu)->cpu_index, msg);
-    g_free(msg);
-}
+/* Guest-caused anomalies: ratelimited log lines */
+#define hv_bad(cpu, fmt, ...) \
+    hyperv_log_guest(&hv.log_limit, "hyperv", "vp%d: " fmt, \
+                     CPU(cpu)->cpu_index, ## __VA_ARGS__)
 
 static HvTcgVp *vp_of(X86CPU *cpu)
 {
