@@ -26,7 +26,9 @@
 # server with -device hv-heartbeat (hv-balloon where this QEMU has no
 # hv-heartbeat: that is reported as a skipped point); vmbus-mnf-*,
 # vmbus-hotplug-* and vmbus-modify-* test monitor pages, rescind and hot
-# plug (device_del/device_add over QMP), and MODIFYCHANNEL.
+# plug (device_del/device_add over QMP), and MODIFYCHANNEL;
+# vmbus-subchannels-* sub-channels offered only when the device asks
+# (hv-vmbus-test's offer-subchannels, set over QMP).
 #
 # Environment: LOGDIR (default /tmp/hvhost-guest-test) keeps each run's
 # console log, QEMU's stderr, QMP transcript and events in LOGDIR/<name>/;
@@ -57,7 +59,8 @@ HV_FLAGS=hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer,hv-frequencies,hv-cras
 # only, interrupt page), ws2008r2 (1.1), ws2012 (2.4: per-channel event
 # flags), ws2016 (4.0), ws2019 (5.2: connection id 4), ws2025 (5.3).
 # MNF where guests used it (ws2008: pre-2.4 signalling, ws2012: 2.4); hot
-# plug on the newest; MODIFYCHANNEL at 5.3 (answered) and 4.0 (unknown).
+# plug on the newest; MODIFYCHANNEL at 5.3 (answered) and 4.0 (unknown);
+# sub-channels offered on request (hv-vmbus-test) on the newest.
 SCENARIOS=(
 	"ws2008-1 ws2008 1 main"
 	"ws2008-2 ws2008 2 main"
@@ -80,6 +83,7 @@ SCENARIOS=(
 	"vmbus-hotplug-ws2025 ws2025 1 vmbus-hotplug"
 	"vmbus-modify-ws2016 ws2016 2 vmbus-modify"
 	"vmbus-modify-ws2025 ws2025 2 vmbus-modify"
+	"vmbus-subchannels-ws2025 ws2025 1 vmbus-subchannels"
 )
 
 envfile=
@@ -231,6 +235,17 @@ expect_event() {	# expect_event EVENTS NAME ID N
 	[ "$c" = "$4" ]
 }
 
+# A qom-set value as JSON: on/off/true/false booleans, digits numbers, the
+# rest strings
+qom_value_json() {	# qom_value_json VALUE
+	case $1 in
+	on|true) echo true ;;
+	off|false) echo false ;;
+	*[!0-9]*|'') echo "\"$1\"" ;;
+	*) echo "$1" ;;
+	esac
+}
+
 # device_add's arguments as JSON: DRIVER[,PROP=VALUE...]; on/off/true/false
 # become booleans, digits numbers, the rest strings
 device_add_json() {	# device_add_json SPEC
@@ -297,6 +312,10 @@ host_request() {	# host_request SOCK TR LINE EVENTS
 			out=$(cat "$SOCKDIR/out")
 		elif [[ $cmd =~ ^device_add\ [A-Za-z0-9_.-]+(,[A-Za-z0-9_-]+=[A-Za-z0-9_.:-]*)*$ ]]; then
 			qmp "$sock" "{\"execute\": \"device_add\", \"arguments\": $(device_add_json "${a[1]}")}" >"$SOCKDIR/out"
+			rc=$?
+			out=$(cat "$SOCKDIR/out")
+		elif [[ $cmd =~ ^qom-set\ /[A-Za-z0-9_./-]+\ [A-Za-z0-9_-]+\ [A-Za-z0-9_.:-]+$ ]]; then
+			qmp "$sock" "{\"execute\": \"qom-set\", \"arguments\": {\"path\": \"${a[1]}\", \"property\": \"${a[2]}\", \"value\": $(qom_value_json "${a[3]}")}}" >"$SOCKDIR/out"
 			rc=$?
 			out=$(cat "$SOCKDIR/out")
 		elif [[ $cmd =~ ^expect-event\ [A-Z_]+\ [A-Za-z0-9_.-]+\ [0-9]+$ ]]; then
@@ -388,9 +407,18 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE[-TEST]
 				-device hv-shutdown,id=early -device hv-kvp,id=keep)
 			runner=1 ;;
 		modify)	extra=(-device hv-heartbeat,id=hb,interval=100) ;;
+		# sub-channels 1 and 2 only when asked for (offer-subchannels)
+		subchannels) extra=(-device hv-vmbus-test,id=vt,channels=3)
+			runner=1 ;;
 		esac
 		append=" hvtest.vmbusdev=$VMBUS_DEV hvtest.vmbustest=$test"
-		if [ "$test" != basic ] && [ "$VMBUS_DEV" != heartbeat ]; then
+		if [ "$test" = subchannels ]; then
+			if ! "$QEMU" "${QEMU_L[@]}" -device help 2>/dev/null |
+			     grep -q '"hv-vmbus-test"'; then
+				point SKIP "$name" "no hv-vmbus-test in this QEMU (CONFIG_HV_SYNIC_TEST and CONFIG_VMBUS)"
+				return
+			fi
+		elif [ "$test" != basic ] && [ "$VMBUS_DEV" != heartbeat ]; then
 			point SKIP "$name" "no hv-heartbeat in this QEMU (or HVTEST_VMBUS_DEV=balloon)"
 			return
 		fi
@@ -486,7 +514,9 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE[-TEST]
 
 	[ -n "$bail" ] && point FAIL "$name: guest: $bail"
 	if [ "$mode" = vmbus ]; then
-		if [ "$VMBUS_DEV" = heartbeat ]; then
+		if [ "$test" = subchannels ]; then
+			point OK "$name: channel under test: hv-vmbus-test"
+		elif [ "$VMBUS_DEV" = heartbeat ]; then
 			point OK "$name: channel under test: hv-heartbeat"
 		else
 			local why="no hv-heartbeat in this QEMU"

@@ -31,7 +31,11 @@
  *   modify   MODIFYCHANNEL to VP 1 (2 vCPUs), back to VP 0, to a VP that
  *            does not exist; before 4.1 an unknown message; then
  *            OPENCHANNEL and INITIATE_CONTACT naming a VP that does not
- *            exist.
+ *            exist;
+ *   subchannels  hv-vmbus-test (channels=3): REQUESTOFFERS offers only
+ *            its primary channel; sub-channels 1 and 2 come unsolicited
+ *            once run.sh sets its offer-subchannels to 2 (QMP), and
+ *            sub-channel 1 opens; offer-subchannels 1 then changes nothing.
  *
  * Wire layouts: vmbusdefs.h.  Output: TAP on COM1 (the plan at the end).
  */
@@ -111,7 +115,7 @@ static struct {
 	uint32_t gpadl;		/* its ring GPADL */
 	uint32_t next_gpadl, next_open, next_trans;
 	uint32_t stray;		/* host messages nobody waited for */
-	const char *test;	/* basic, mnf, hotplug, modify */
+	const char *test;	/* basic, mnf, hotplug, modify, subchannels */
 	bool runner;		/* run.sh serves HVTEST-HOST lines */
 	int cpus;
 	bool no_monitor;	/* INITIATE_CONTACT without monitor pages */
@@ -538,6 +542,10 @@ static bool vmbus_setup(const struct vmbus_cfg *c)
 	vb.heartbeat = !device || strncmp(device, "balloon", 8);
 	vb.dev_name = vb.heartbeat ? "hv-heartbeat" : "hv-balloon";
 	vb.dev_guid = vb.heartbeat ? HV_HEARTBEAT_GUID : HV_BALLOON_GUID;
+	if (!strncmp(vb.test, "subchannels", 12)) {
+		vb.dev_name = "hv-vmbus-test";
+		vb.dev_guid = HV_VMBUS_TEST_GUID;
+	}
 	vb.next_gpadl = 0x100;
 	vb.next_open = 0x4000;
 	vb.next_trans = 0x7000;
@@ -2122,6 +2130,132 @@ static void hostile_vp(void)
 	    contact_desc(r, st), vb.dev_name);
 }
 
+/* ---- sub-channels on request --------------------------------------- */
+
+#define VT_QOM		"/machine/peripheral/vt"
+#define VT_SUBCHANNELS	2	/* run.sh: channels=3 */
+
+/* An offer's fields; true if it is of the channel under test's class */
+static bool offer_read(const struct vb_msg *m, struct vmb_offer *of)
+{
+	char type[40], inst[40];
+
+	memset(of, 0, sizeof(*of));
+	memcpy(of, m->data, m->size < sizeof(*of) ? m->size : sizeof(*of));
+	guid_str(type, sizeof(type), of->type_guid);
+	guid_str(inst, sizeof(inst), of->instance_guid);
+	diag("offer: class %s instance %s relid %u connection id %u sub-channel %u (%u bytes)",
+	     type, inst, of->child_relid, of->connection_id,
+	     of->sub_channel_index, m->size);
+	return m->size >= sizeof(*of) && !strncmp(type, vb.dev_guid, 37);
+}
+
+/* A sub-channel's offer: the primary's class and instance, its own relid */
+static bool sub_offer_ok(const struct vmb_offer *of,
+			 const struct vmb_offer *prim)
+{
+	return !memcmp(of->instance_guid, prim->instance_guid, 16) &&
+	       of->child_relid && of->child_relid < 2048 &&
+	       of->child_relid != prim->child_relid && of->connection_id;
+}
+
+static void test_subchannels(void)
+{
+	struct vmb_hdr req = { VMB_REQUESTOFFERS, 0 };
+	struct vmb_offer of, prim, sub[VT_SUBCHANNELS];
+	struct vb_msg m;
+	uint64_t end;
+	uint32_t nprim = 0, nsub = 0, got = 0, sub1 = 0;
+	uint16_t st;
+	bool done = false, ok, quiet;
+	int r;
+
+	memset(&prim, 0, sizeof(prim));
+	memset(sub, 0, sizeof(sub));
+	if (!test_negotiate())
+		return;
+
+	/* 1. REQUESTOFFERS: the primary channel, no sub-channel */
+	st = post(&req, sizeof(req));
+	end = ref_now() + REPLY_WAIT;
+	while (st == ST_SUCCESS && !done) {
+		uint64_t now = ref_now();
+
+		if (now >= end || !msg_recv(&m, end - now))
+			break;
+		if (msg_is(&m, VMB_OFFERCHANNEL)) {
+			if (!offer_read(&m, &of))
+				continue;
+			if (of.sub_channel_index == 0) {
+				prim = of;
+				nprim++;
+			} else {
+				nsub++;
+			}
+		} else if (msg_is(&m, VMB_ALLOFFERS_DELIVERED)) {
+			done = true;
+		} else {
+			msg_stray(&m, "among the offers");
+		}
+	}
+	tap(st == ST_SUCCESS && done && nprim == 1 && nsub == 0 &&
+	    prim.child_relid,
+	    "sub-channels: REQUESTOFFERS (status %u) offers %s's primary channel only (sub_channel_index 0: %u offer(s), relid %u; sub-channels: %u), then ALLOFFERS_DELIVERED%s",
+	    st, vb.dev_name, nprim, prim.child_relid, nsub,
+	    done ? "" : " (missing)");
+	if (nprim != 1)
+		return;
+	quiet = msg_quiet(QUIET_WAIT);
+	tap(quiet, "sub-channels: no sub-channel is offered unasked (%u ms)",
+	    (uint32_t)(QUIET_WAIT / MS));
+
+	/* 2. the device asks for two: two unsolicited offers, no third */
+	r = host_do("qom-set " VT_QOM " offer-subchannels 2");
+	while (got < VT_SUBCHANNELS &&
+	       msg_wait(VMB_OFFERCHANNEL, 0, 0, &m, REPLY_WAIT)) {
+		if (!offer_read(&m, &sub[got])) {
+			msg_stray(&m, "(an offer of another class)");
+			continue;
+		}
+		got++;
+	}
+	ok = got == VT_SUBCHANNELS &&
+	     sub_offer_ok(&sub[0], &prim) && sub_offer_ok(&sub[1], &prim) &&
+	     sub[0].child_relid != sub[1].child_relid &&
+	     ((sub[0].sub_channel_index == 1 && sub[1].sub_channel_index == 2) ||
+	      (sub[0].sub_channel_index == 2 && sub[1].sub_channel_index == 1));
+	tap(r == 1 && ok,
+	    "sub-channels: offer-subchannels 2 (run.sh: %s): %u unsolicited OFFERCHANNEL of %s's class and instance, sub_channel_index %u and %u, relids %u and %u (primary %u), distinct",
+	    host_desc(r), got, vb.dev_name, sub[0].sub_channel_index,
+	    sub[1].sub_channel_index, sub[0].child_relid, sub[1].child_relid,
+	    prim.child_relid);
+	quiet = msg_quiet(QUIET_WAIT);
+	tap(quiet, "sub-channels: no third sub-channel is offered (channels=3, %u ms)",
+	    (uint32_t)(QUIET_WAIT / MS));
+
+	/* 3. sub-channel 1 opens */
+	for (uint32_t i = 0; i < got; i++)
+		if (sub[i].sub_channel_index == 1) {
+			sub1 = sub[i].child_relid;
+			vb.conn_id = sub[i].connection_id;
+		}
+	if (sub1) {
+		vb.relid = sub1;
+		diag("sub-channel 1: relid %u", sub1);
+		if (test_gpadl())
+			test_open();
+	} else {
+		tap(false, "sub-channels: sub-channel 1 opens (no offer of it)");
+	}
+
+	/* 4. asking for fewer than offered changes nothing */
+	r = host_do("qom-set " VT_QOM " offer-subchannels 1");
+	quiet = msg_quiet(QUIET_WAIT);
+	tap(r == 1 && quiet,
+	    "sub-channels: offer-subchannels 1 afterwards (run.sh: %s): no new offer (%u ms)",
+	    host_desc(r), (uint32_t)(QUIET_WAIT / MS));
+}
+
 /* ---- the mode ------------------------------------------------------ */
 
 int run_vmbus(const struct vmbus_cfg *c)
@@ -2135,6 +2269,13 @@ int run_vmbus(const struct vmbus_cfg *c)
 		else
 			tap_skip("needs run.sh (hvtest.runner=1) and hv-heartbeat",
 				 "hot plug");
+		goto out;
+	}
+	if (ok && !strncmp(vb.test, "subchannels", 12)) {
+		if (vb.runner)
+			test_subchannels();
+		else
+			tap_skip("needs run.sh (hvtest.runner=1)", "sub-channels");
 		goto out;
 	}
 	ok = ok && test_negotiate() && test_offers();

@@ -13,7 +13,7 @@ struct vmbus_cfg {
 	const char *device;	/* channel under test: "heartbeat" (default)
 				 * or "balloon" (hv-balloon) */
 	const char *test;	/* "basic" (default), "mnf", "hotplug",
-				 * "modify" */
+				 * "modify", "subchannels" */
 	int cpus;
 	bool runner;		/* run.sh serves HVTEST-HOST lines */
 };

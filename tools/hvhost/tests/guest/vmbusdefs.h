@@ -338,6 +338,8 @@ struct dm_version_response {
 /* Class ids of the devices the tests drive */
 #define HV_HEARTBEAT_GUID	"57164f39-9115-4e78-ab55-382f3bd5422d"
 #define HV_BALLOON_GUID		"525074dc-8985-46e2-8057-a307dc18a502"
+/* hvhost's test-only hv-vmbus-test (hw/hyperv/hv-synic-test.c) */
+#define HV_VMBUS_TEST_GUID	"a98e4cf7-d717-46db-8fe4-6abd8293fb72"
 #define HV_SHUTDOWN_GUID	"0e0b6031-5213-4934-818b-38d90ced39db"
 #define HV_KVP_GUID		"a9a0f4e7-5a45-4d96-b827-8a841e8c03e6"
 

@@ -17,16 +17,37 @@
  * only create the types listed in the QAPI schema (qapi/qom.json), and
  * adding one there regenerates code most of QEMU includes.
  *
+ * hv-vmbus-test (with CONFIG_VMBUS): a VMBus device whose sub-channels are
+ * offered only when it asks (subchannels_on_request), as on Hyper-V:
+ *
+ *   -device hv-vmbus-test,id=vt,channels=3
+ *   qom-set /machine/peripheral/vt offer-subchannels 2
+ *
+ * class a98e4cf7-d717-46db-8fe4-6abd8293fb72 (made up for these tests),
+ * instance e34293db-19ad-4cd7-847b-ba70c0417ada (fixed: one per VM);
+ * channels (1-16, default 3) is the primary and its sub-channels;
+ * offer-subchannels N (write-only) calls vmbus_device_offer_subchannels():
+ * sub-channels 1..N are offered (N beyond channels - 1 is capped, fewer
+ * than already offered changes nothing).  Packets the guest sends are
+ * read and dropped.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/main-loop.h"
+#include "qapi/visitor.h"
 #include "hw/qdev-core.h"
+#include "hw/qdev-properties.h"
 #include "hw/core/cpu.h"
 #include "hw/hyperv/hyperv.h"
 #include "target/i386/cpu.h"
+#include CONFIG_DEVICES
+#ifdef CONFIG_VMBUS
+#include "qemu/uuid.h"
+#include "hw/hyperv/vmbus.h"
+#endif
 
 #define TYPE_HV_SYNIC_TEST "hv-synic-test"
 OBJECT_DECLARE_SIMPLE_TYPE(HvSynicTest, HV_SYNIC_TEST)
@@ -308,9 +329,120 @@ static const TypeInfo hv_synic_test_info = {
     .class_init = hv_synic_test_class_init,
 };
 
+#ifdef CONFIG_VMBUS
+/* ------------------------------------------------------------------ */
+/* hv-vmbus-test: sub-channels offered on request                     */
+/* ------------------------------------------------------------------ */
+
+#define TYPE_HV_VMBUS_TEST "hv-vmbus-test"
+#define HV_VMBUS_TEST_CLASSID "a98e4cf7-d717-46db-8fe4-6abd8293fb72"
+#define HV_VMBUS_TEST_INSTANCEID "e34293db-19ad-4cd7-847b-ba70c0417ada"
+#define HV_VMBUS_TEST_MAX_CHANNELS 16
+
+OBJECT_DECLARE_TYPE(HvVmbusTest, HvVmbusTestClass, HV_VMBUS_TEST)
+
+struct HvVmbusTest {
+    VMBusDevice parent_obj;
+
+    uint16_t channels;
+};
+
+struct HvVmbusTestClass {
+    VMBusDeviceClass parent_class;
+
+    DeviceRealize parent_realize;
+};
+
+static void hv_vmbus_test_realize(DeviceState *dev, Error **errp)
+{
+    HvVmbusTest *t = HV_VMBUS_TEST(dev);
+
+    /* before the channels are made (vmbus_dev_realize) */
+    if (!t->channels || t->channels > HV_VMBUS_TEST_MAX_CHANNELS) {
+        error_setg(errp, "channels: want 1-%u, not %u",
+                   HV_VMBUS_TEST_MAX_CHANNELS, t->channels);
+        return;
+    }
+    HV_VMBUS_TEST_GET_CLASS(dev)->parent_realize(dev, errp);
+}
+
+static uint16_t hv_vmbus_test_num_channels(VMBusDevice *vdev)
+{
+    return HV_VMBUS_TEST(vdev)->channels;
+}
+
+/* whatever the guest sends is read and dropped */
+static void hv_vmbus_test_chan_notify(VMBusChannel *chan)
+{
+    VMBusChanReq *req;
+
+    if (vmbus_channel_recv_start(chan)) {
+        return;
+    }
+    while ((req = vmbus_channel_recv_peek(chan, sizeof(*req)))) {
+        vmbus_channel_recv_pop(chan);
+        vmbus_free_req(req);
+    }
+    vmbus_channel_recv_done(chan);
+}
+
+static void hv_vmbus_test_set_offer(Object *obj, Visitor *v,
+                                    const char *name, void *opaque,
+                                    Error **errp)
+{
+    uint16_t n;
+
+    if (!DEVICE(obj)->realized) {
+        error_setg(errp, "%s: the device is not realized", name);
+        return;
+    }
+    if (!visit_type_uint16(v, name, &n, errp)) {
+        return;
+    }
+    vmbus_device_offer_subchannels(VMBUS_DEVICE(obj), n);
+}
+
+static const Property hv_vmbus_test_properties[] = {
+    DEFINE_PROP_UINT16("channels", HvVmbusTest, channels, 3),
+};
+
+static void hv_vmbus_test_class_init(ObjectClass *oc, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(oc);
+    VMBusDeviceClass *vdc = VMBUS_DEVICE_CLASS(oc);
+    HvVmbusTestClass *tc = HV_VMBUS_TEST_CLASS(oc);
+
+    dc->desc = "Hyper-V VMBus test device (sub-channels on request)";
+    set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+    device_class_set_props(dc, hv_vmbus_test_properties);
+    device_class_set_parent_realize(dc, hv_vmbus_test_realize,
+                                    &tc->parent_realize);
+    qemu_uuid_parse(HV_VMBUS_TEST_CLASSID, &vdc->classid);
+    qemu_uuid_parse(HV_VMBUS_TEST_INSTANCEID, &vdc->instanceid);
+    vdc->num_channels = hv_vmbus_test_num_channels;
+    vdc->chan_notify_cb = hv_vmbus_test_chan_notify;
+    vdc->subchannels_on_request = true;
+    object_class_property_add(oc, "offer-subchannels", "uint16", NULL,
+                              hv_vmbus_test_set_offer, NULL, NULL);
+    object_class_property_set_description(oc, "offer-subchannels",
+        "offer sub-channels 1..N (write-only)");
+}
+
+static const TypeInfo hv_vmbus_test_info = {
+    .name = TYPE_HV_VMBUS_TEST,
+    .parent = TYPE_VMBUS_DEVICE,
+    .instance_size = sizeof(HvVmbusTest),
+    .class_size = sizeof(HvVmbusTestClass),
+    .class_init = hv_vmbus_test_class_init,
+};
+#endif /* CONFIG_VMBUS */
+
 static void hv_synic_test_register(void)
 {
     type_register_static(&hv_synic_test_info);
+#ifdef CONFIG_VMBUS
+    type_register_static(&hv_vmbus_test_info);
+#endif
 }
 
 type_init(hv_synic_test_register)
