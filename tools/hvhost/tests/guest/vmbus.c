@@ -1391,6 +1391,57 @@ static void hostile_packets(void)
 }
 
 /*
+ * GPADL_HEADERs of the largest size (range_buflen 65528: 8190 pages) that
+ * never get their bodies: the host must stop taking them before they hold
+ * more than a few times the guest's RAM (80 x 8190 pages = 2.5 GiB is over
+ * 4 x 512 MiB), answering the last with a failed GPADL_CREATED.  The
+ * incomplete GPADLs stay until the UNLOAD that follows.
+ */
+#define FLOOD_GPADLS	80
+#define FLOOD_PAGES	8190
+static void hostile_gpadl_flood(void)
+{
+	union {
+		uint8_t buf[VMB_MSG_MAX];
+		struct vmb_gpadl_header h;
+	} u;
+	uint32_t first = vb.next_gpadl, id = 0, refused = 0, accepted = 0;
+	uint16_t st = ST_SUCCESS;
+	bool last_refused = false;
+	struct vb_msg m;
+	int i;
+
+	for (i = 0; i < FLOOD_GPADLS && st == ST_SUCCESS; i++) {
+		id = vb.next_gpadl++;
+		gpadl_hdr_fill(&u.h, id, 8 + 8 * FLOOD_PAGES, 1,
+			       FLOOD_PAGES * PAGE_SIZE, PFN(probe_pages[0]));
+		st = post(&u, sizeof(u.h) + 8);
+	}
+	/* every GPADL_CREATED that comes: refusals of the flood's tail */
+	while (st == ST_SUCCESS &&
+	       msg_wait(VMB_GPADL_CREATED, 0, VMB_GPADL_CREATED, &m,
+			HOSTILE_WAIT)) {
+		uint32_t gid = msg_u32(&m, offsetof(struct vmb_gpadl_created,
+						    gpadl));
+		uint32_t gst = msg_u32(&m, offsetof(struct vmb_gpadl_created,
+						    status));
+
+		if (gid < first || gid > id)
+			continue;
+		if (gst) {
+			refused++;
+			last_refused |= gid == id;
+		} else {
+			accepted++;
+		}
+	}
+	tap(st == ST_SUCCESS && last_refused && !accepted,
+	    "hostile: %d incomplete GPADL_HEADERs of %d pages: the host refuses the tail (%u refused, the last among them: %s; %u answered as created; post status %u)",
+	    FLOOD_GPADLS, FLOOD_PAGES, refused, last_refused ? "yes" : "no",
+	    accepted, st);
+}
+
+/*
  * Input that crashes QEMU 10.0's own vmbus.c, by its code: a GPADL_BODY
  * for a complete GPADL trips an assertion; range_buflen 0 makes it
  * allocate 32 GiB of PFNs; ring_buffer_offset 0xffffffff wraps its
@@ -2304,6 +2355,7 @@ int run_vmbus(const struct vmbus_cfg *c)
 		hostile_opens();
 		hostile_packets();
 		hostile_fatal();
+		hostile_gpadl_flood();
 		test_unload();
 	}
 out:
