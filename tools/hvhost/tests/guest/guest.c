@@ -21,7 +21,7 @@
  *                               balloon (hv-balloon)
  *   hvtest.vmbustest=TEST       vmbus mode: basic (default), mnf,
  *                               hotplug (needs the runner), modify,
- *                               subchannels (needs the runner)
+ *                               subchannels, echo (both need the runner)
  *   hvtest.runner=1             tests/guest/run.sh serves "HVTEST-HOST"
  *                               lines: each ';'-separated command becomes
  *                               a qom-set/qom-get on the hv-synic-test

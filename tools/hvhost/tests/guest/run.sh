@@ -28,7 +28,8 @@
 # vmbus-hotplug-* and vmbus-modify-* test monitor pages, rescind and hot
 # plug (device_del/device_add over QMP), and MODIFYCHANNEL;
 # vmbus-subchannels-* sub-channels offered only when the device asks
-# (hv-vmbus-test's offer-subchannels, set over QMP).
+# (hv-vmbus-test's offer-subchannels, set over QMP); vmbus-echo-* the
+# guest's ring-buffer traffic against hv-vmbus-test's packet echo.
 #
 # Environment: LOGDIR (default /tmp/hvhost-guest-test) keeps each run's
 # console log, QEMU's stderr, QMP transcript and events in LOGDIR/<name>/;
@@ -60,7 +61,8 @@ HV_FLAGS=hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer,hv-frequencies,hv-cras
 # flags), ws2016 (4.0), ws2019 (5.2: connection id 4), ws2025 (5.3).
 # MNF where guests used it (ws2008: pre-2.4 signalling, ws2012: 2.4); hot
 # plug on the newest; MODIFYCHANNEL at 5.3 (answered) and 4.0 (unknown);
-# sub-channels offered on request (hv-vmbus-test) on the newest.
+# sub-channels offered on request (hv-vmbus-test) on the newest; the
+# packet echo (hv-vmbus-test) on the newest and with the interrupt page.
 SCENARIOS=(
 	"ws2008-1 ws2008 1 main"
 	"ws2008-2 ws2008 2 main"
@@ -84,6 +86,8 @@ SCENARIOS=(
 	"vmbus-modify-ws2016 ws2016 2 vmbus-modify"
 	"vmbus-modify-ws2025 ws2025 2 vmbus-modify"
 	"vmbus-subchannels-ws2025 ws2025 1 vmbus-subchannels"
+	"vmbus-echo-ws2025 ws2025 1 vmbus-echo"
+	"vmbus-echo-ws2008 ws2008 1 vmbus-echo"
 )
 
 envfile=
@@ -99,7 +103,7 @@ while [ $# -gt 0 ]; do
 		shift 2
 		;;
 	-h|--help)
-		sed -n '3,35p' "$0" | sed 's/^# \{0,1\}//'
+		sed -n '3,38p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
 		;;
 	*)
@@ -318,6 +322,20 @@ host_request() {	# host_request SOCK TR LINE EVENTS
 			qmp "$sock" "{\"execute\": \"qom-set\", \"arguments\": {\"path\": \"${a[1]}\", \"property\": \"${a[2]}\", \"value\": $(qom_value_json "${a[3]}")}}" >"$SOCKDIR/out"
 			rc=$?
 			out=$(cat "$SOCKDIR/out")
+		elif [[ $cmd =~ ^qom-expect\ /[A-Za-z0-9_./-]+\ [A-Za-z0-9_-]+\ (=|\>=)\ [0-9]+$ ]]; then
+			qmp "$sock" "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"${a[1]}\", \"property\": \"${a[2]}\"}}" >"$SOCKDIR/out"
+			rc=$?
+			out=$(cat "$SOCKDIR/out")
+			# the reply: the number
+			local got
+			got=$(echo "$out" | grep -x '[0-9][0-9]*')
+			if [ $rc = 0 ] && { [ -z "$got" ] ||
+			   { [ "${a[3]}" = "=" ] && [ "$got" != "${a[4]}" ]; } ||
+			   { [ "${a[3]}" = ">=" ] && [ "$got" -lt "${a[4]}" ]; }; }; then
+				out="$out
+(want ${a[2]} ${a[3]} ${a[4]})"
+				rc=1
+			fi
 		elif [[ $cmd =~ ^expect-event\ [A-Z_]+\ [A-Za-z0-9_.-]+\ [0-9]+$ ]]; then
 			out=$(expect_event "$ev" "${a[1]}" "${a[2]}" "${a[3]}")
 			rc=$?
@@ -410,9 +428,12 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE[-TEST]
 		# sub-channels 1 and 2 only when asked for (offer-subchannels)
 		subchannels) extra=(-device hv-vmbus-test,id=vt,channels=3)
 			runner=1 ;;
+		# primary and sub-channel 1 echo
+		echo)	extra=(-device hv-vmbus-test,id=vt,channels=2)
+			runner=1 ;;
 		esac
 		append=" hvtest.vmbusdev=$VMBUS_DEV hvtest.vmbustest=$test"
-		if [ "$test" = subchannels ]; then
+		if [ "$test" = subchannels ] || [ "$test" = echo ]; then
 			if ! "$QEMU" "${QEMU_L[@]}" -device help 2>/dev/null |
 			     grep -q '"hv-vmbus-test"'; then
 				point SKIP "$name" "no hv-vmbus-test in this QEMU (CONFIG_HV_SYNIC_TEST and CONFIG_VMBUS)"
@@ -514,7 +535,7 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE[-TEST]
 
 	[ -n "$bail" ] && point FAIL "$name: guest: $bail"
 	if [ "$mode" = vmbus ]; then
-		if [ "$test" = subchannels ]; then
+		if [ "$test" = subchannels ] || [ "$test" = echo ]; then
 			point OK "$name: channel under test: hv-vmbus-test"
 		elif [ "$VMBUS_DEV" = heartbeat ]; then
 			point OK "$name: channel under test: hv-heartbeat"
@@ -571,6 +592,15 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE[-TEST]
 		;;
 	vmbus)
 		local last
+		if [ "$test" = echo ]; then
+			# hostile packets: the device's and the server's log lines
+			if grep -q "hv-vmbus-test: channel #0: .*not guest RAM" "$err" &&
+			   grep -q "vmbus: channel [0-9]*: bad GPA ranges" "$err"; then
+				point OK "$name: QEMU logged the hostile packets (hv-vmbus-test: and vmbus: lines in qemu.err)"
+			else
+				point FAIL "$name: no hv-vmbus-test/vmbus log lines for the hostile packets in $err"
+			fi
+		fi
 		if [ "$status" = 1 ]; then
 			point OK "$name: QEMU exit status 1 (guest reported success on isa-debug-exit)"
 		elif [ "$status" -ge 128 ] && [ "$status" != 137 ]; then

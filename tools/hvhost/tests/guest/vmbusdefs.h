@@ -268,6 +268,19 @@ struct vmb_pkt_hdr {
 #define VMB_PKT_DATA_INBAND		6
 #define VMB_PKT_COMP			0xb
 #define VMB_PKT_FLAG_COMPLETION		1
+/*
+ * GPA direct: after the descriptor a reserved u32 and the range count,
+ * then each range {byte_count, byte_offset} with its PFNs (as many as
+ * byte_offset + byte_count spans); the in-band payload at offset8
+ */
+#define VMB_PKT_DATA_GPA_DIRECT		9
+#define VMB_PKT_DATA_XFER_PAGES		7
+
+struct vmb_pkt_gpa_direct {
+	struct vmb_pkt_hdr hdr;
+	uint32_t reserved;
+	uint32_t range_count;
+} __attribute__((packed));
 
 /* Integration services (IC) messages, in in-band packets */
 struct ic_pipe_hdr {
@@ -376,6 +389,7 @@ _Static_assert(sizeof(struct vmb_open_channel) == 148, "open_channel");
 _Static_assert(sizeof(struct vmb_open_result) == 20, "open_result");
 _Static_assert(offsetof(struct vmb_ring_hdr, feature_bits) == 64, "ring header");
 _Static_assert(sizeof(struct vmb_pkt_hdr) == 16, "packet descriptor");
+_Static_assert(sizeof(struct vmb_pkt_gpa_direct) == 24, "GPA direct packet");
 _Static_assert(sizeof(struct ic_msg_hdr) == 20 && IC_BODY == 28, "IC header");
 _Static_assert(sizeof(struct ic_negotiate) == 8, "IC negotiate");
 _Static_assert(sizeof(struct ic_heartbeat) == 40, "IC heartbeat");

@@ -28,8 +28,39 @@
  * channels (1-16, default 3) is the primary and its sub-channels;
  * offer-subchannels N (write-only) calls vmbus_device_offer_subchannels():
  * sub-channels 1..N are offered (N beyond channels - 1 is capped, fewer
- * than already offered changes nothing).  Packets the guest sends are
- * read and dropped.
+ * than already offered changes nothing).
+ *
+ * Every channel (primary and sub-channels) echoes what the guest sends, for
+ * stress tests of a guest's ring-buffer code.  One reply per guest packet,
+ * in the order of the guest's packets, with the guest's transaction id:
+ *
+ *   in-band (type 6, VM_PKT_DATA_INBAND): the payload (the packet from
+ *     offset8 * 8 to len8 * 8, so with the guest's padding) comes back as a
+ *     completion (type 0xb) if the guest set flags bit 0 (completion
+ *     requested), else as an in-band packet (type 6, flags 0);
+ *   GPA direct (type 9, VM_PKT_DATA_USING_GPA_DIRECT: reserved u32, range
+ *     count u32, ranges {byte_count, byte_offset, pfn[]}): a completion
+ *     (type 0xb) whose payload is the in-band payload after the ranges
+ *     (padding included), then the bytes the ranges describe, read from
+ *     guest memory, range after range;
+ *   anything else that reaches the device (a completion, type 0xb), a
+ *     reply payload over 64 KiB (HV_VMBUS_TEST_ECHO_MAX) or larger than
+ *     the host->guest ring can ever hold, a range not in guest RAM: an
+ *     in-band packet (type 6, flags 0) with the 8-byte error marker
+ *     { u32 0x6f686365 ("echo"), u32 reason } (HV_VMBUS_TEST_ECHO_ERR_*:
+ *     1 too big, 2 bad memory, 3 packet type), and a log line.
+ *
+ * Packets the VMBus server cannot parse (bad offset8/len8, GPA ranges past
+ * the packet, other types) are logged and dropped there, unanswered.
+ * When a reply does not fit the host->guest ring, the channel stops
+ * reading the guest->host ring (the packet stays there) and goes on when
+ * the guest has made room (pending_send_sz, the guest's signal); nothing
+ * is dropped or reordered and no vCPU waits.  Counters (qom-get, uint64,
+ * sums over the device's channels; a channel's share is cleared when it
+ * opens and when it closes): echoed-packets and echoed-bytes (replies
+ * other than errors and their payload bytes), errors (error markers sent
+ * plus packets the server dropped), ring-full (times a channel had to wait
+ * for room).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -46,6 +77,8 @@
 #include CONFIG_DEVICES
 #ifdef CONFIG_VMBUS
 #include "qemu/uuid.h"
+#include "qemu/units.h"
+#include "exec/memory.h"
 #include "hw/hyperv/vmbus.h"
 #endif
 
@@ -339,13 +372,36 @@ static const TypeInfo hv_synic_test_info = {
 #define HV_VMBUS_TEST_INSTANCEID "e34293db-19ad-4cd7-847b-ba70c0417ada"
 #define HV_VMBUS_TEST_MAX_CHANNELS 16
 
+/* the echo: the largest reply payload, and the error marker */
+#define HV_VMBUS_TEST_ECHO_MAX          (64 * KiB)
+#define HV_VMBUS_TEST_ECHO_MAGIC        0x6f686365      /* "echo" */
+#define HV_VMBUS_TEST_ECHO_ERR_TOO_BIG  1
+#define HV_VMBUS_TEST_ECHO_ERR_MEMORY   2
+#define HV_VMBUS_TEST_ECHO_ERR_TYPE     3
+
+typedef struct HvVmbusTestEchoError {
+    uint32_t magic;
+    uint32_t reason;
+} HvVmbusTestEchoError;
+
 OBJECT_DECLARE_TYPE(HvVmbusTest, HvVmbusTestClass, HV_VMBUS_TEST)
+
+typedef struct HvVmbusTestChan {
+    uint64_t packets, bytes, errors, ring_full;
+    /* waiting for room in the host->guest ring */
+    bool blocked;
+} HvVmbusTestChan;
 
 struct HvVmbusTest {
     VMBusDevice parent_obj;
 
     uint16_t channels;
+    HvVmbusTestChan chan[HV_VMBUS_TEST_MAX_CHANNELS];
+    HvLogLimit log_limit;
 };
+
+#define hv_vmbus_test_bad(t, ...) \
+    hyperv_log_guest(&(t)->log_limit, TYPE_HV_VMBUS_TEST, __VA_ARGS__)
 
 struct HvVmbusTestClass {
     VMBusDeviceClass parent_class;
@@ -371,19 +427,205 @@ static uint16_t hv_vmbus_test_num_channels(VMBusDevice *vdev)
     return HV_VMBUS_TEST(vdev)->channels;
 }
 
-/* whatever the guest sends is read and dropped */
+/* Is [addr, addr + len) guest RAM (no MMIO, nothing unassigned)? */
+static bool hv_vmbus_test_is_ram(AddressSpace *as, hwaddr addr, hwaddr len)
+{
+    if (addr + len < addr) {
+        return false;
+    }
+    while (len) {
+        MemoryRegionSection sec = memory_region_find(as->root, addr, len);
+        hwaddr n = 0;
+
+        if (!sec.mr) {
+            return false;
+        }
+        if (memory_region_is_ram(sec.mr) &&
+            !memory_region_is_ram_device(sec.mr) &&
+            sec.offset_within_address_space == addr) {
+            n = MIN(int128_get64(sec.size), len);
+        }
+        memory_region_unref(sec.mr);
+        if (!n) {
+            return false;
+        }
+        addr += n;
+        len -= n;
+    }
+    return true;
+}
+
+/* Copy the guest memory a GPA-direct packet describes into @buf */
+static bool hv_vmbus_test_read_sgl(VMBusChanReq *req, uint8_t *buf)
+{
+    QEMUSGList *sgl = &req->sgl;
+    int i;
+
+    for (i = 0; i < sgl->nsg; i++) {
+        dma_addr_t base = sgl->sg[i].base, len = sgl->sg[i].len;
+
+        if (!hv_vmbus_test_is_ram(sgl->as, base, len) ||
+            dma_memory_read(sgl->as, base, buf, len,
+                            MEMTXATTRS_UNSPECIFIED) != MEMTX_OK) {
+            return false;
+        }
+        buf += len;
+    }
+    return true;
+}
+
+/* Bytes a packet with @len payload bytes takes in a ring */
+static uint64_t hv_vmbus_test_pkt_size(uint64_t len)
+{
+    return sizeof(vmbus_packet_hdr) + ROUND_UP(len, sizeof(uint64_t)) +
+           sizeof(uint64_t);
+}
+
+/*
+ * Answer @req (see the header comment).  False: the reply does not fit the
+ * host->guest ring now; nothing was sent and the packet stays unread.
+ */
+static bool hv_vmbus_test_echo(HvVmbusTest *t, VMBusChanReq *req)
+{
+    VMBusChannel *chan = req->chan;
+    uint32_t idx = vmbus_channel_idx(chan);
+    HvVmbusTestChan *tc = &t->chan[idx];
+    g_autofree uint8_t *buf = NULL;
+    HvVmbusTestEchoError marker = { HV_VMBUS_TEST_ECHO_MAGIC, 0 };
+    uint64_t len = req->msglen;
+    uint16_t type = req->need_comp ? VMBUS_PACKET_COMP :
+                    VMBUS_PACKET_DATA_INBAND;
+    void *reply;
+    uint32_t rlen;
+
+    switch (req->pkt_type) {
+    case VMBUS_PACKET_DATA_INBAND:
+        break;
+    case VMBUS_PACKET_DATA_USING_GPA_DIRECT:
+        len += req->sgl.size;
+        type = VMBUS_PACKET_COMP;
+        break;
+    default:
+        marker.reason = HV_VMBUS_TEST_ECHO_ERR_TYPE;
+        break;
+    }
+    if (!marker.reason && (len > HV_VMBUS_TEST_ECHO_MAX ||
+        hv_vmbus_test_pkt_size(len) > vmbus_channel_send_max(chan))) {
+        marker.reason = HV_VMBUS_TEST_ECHO_ERR_TOO_BIG;
+    }
+    if (!marker.reason) {
+        buf = g_malloc(len ? len : 1);
+        memcpy(buf, req->msg, req->msglen);
+        if (req->pkt_type == VMBUS_PACKET_DATA_USING_GPA_DIRECT &&
+            !hv_vmbus_test_read_sgl(req, buf + req->msglen)) {
+            marker.reason = HV_VMBUS_TEST_ECHO_ERR_MEMORY;
+        }
+    }
+    if (marker.reason) {
+        type = VMBUS_PACKET_DATA_INBAND;
+        reply = &marker;
+        rlen = sizeof(marker);
+    } else {
+        reply = buf;
+        rlen = len;
+    }
+
+    if (vmbus_channel_reserve(chan, 0, rlen)) {
+        /* the guest signals when it has made room (pending_send_sz) */
+        if (!tc->blocked) {
+            tc->blocked = true;
+            tc->ring_full++;
+        }
+        return false;
+    }
+    tc->blocked = false;
+
+    if (vmbus_channel_send(chan, type, NULL, 0, reply, rlen, false,
+                           req->transaction_id) < 0) {
+        hv_vmbus_test_bad(t, "channel #%u: the reply to transaction 0x%"
+                          PRIx64 " cannot be written: packet dropped", idx,
+                          req->transaction_id);
+        tc->errors++;
+        return true;
+    }
+    if (marker.reason) {
+        hv_vmbus_test_bad(t, "channel #%u: packet type %u, transaction 0x%"
+                          PRIx64 ", %" PRIu64 " bytes to echo: %s", idx,
+                          req->pkt_type, req->transaction_id, len,
+                          marker.reason == HV_VMBUS_TEST_ECHO_ERR_TYPE ?
+                          "not a data packet" :
+                          marker.reason == HV_VMBUS_TEST_ECHO_ERR_TOO_BIG ?
+                          "too big" : "a range is not guest RAM");
+        tc->errors++;
+    } else {
+        tc->packets++;
+        tc->bytes += len;
+    }
+    return true;
+}
+
 static void hv_vmbus_test_chan_notify(VMBusChannel *chan)
 {
+    HvVmbusTest *t = HV_VMBUS_TEST(vmbus_channel_device(chan));
     VMBusChanReq *req;
 
     if (vmbus_channel_recv_start(chan)) {
+        hv_vmbus_test_bad(t, "channel #%u: guest->host ring unusable "
+                          "(write index)", vmbus_channel_idx(chan));
         return;
     }
     while ((req = vmbus_channel_recv_peek(chan, sizeof(*req)))) {
+        if (!hv_vmbus_test_echo(t, req)) {
+            vmbus_free_req(req);
+            break;
+        }
         vmbus_channel_recv_pop(chan);
         vmbus_free_req(req);
     }
     vmbus_channel_recv_done(chan);
+}
+
+static void hv_vmbus_test_chan_clear(VMBusChannel *chan)
+{
+    HvVmbusTest *t = HV_VMBUS_TEST(vmbus_channel_device(chan));
+
+    memset(&t->chan[vmbus_channel_idx(chan)], 0, sizeof(HvVmbusTestChan));
+}
+
+static int hv_vmbus_test_open_channel(VMBusChannel *chan)
+{
+    hv_vmbus_test_chan_clear(chan);
+    return 0;
+}
+
+static void hv_vmbus_test_vmdev_reset(VMBusDevice *vdev)
+{
+    HvVmbusTest *t = HV_VMBUS_TEST(vdev);
+
+    memset(t->chan, 0, sizeof(t->chan));
+}
+
+/* echoed-packets, ...: @opaque is the counter's offset in HvVmbusTestChan */
+static void hv_vmbus_test_get_counter(Object *obj, Visitor *v,
+                                      const char *name, void *opaque,
+                                      Error **errp)
+{
+    HvVmbusTest *t = HV_VMBUS_TEST(obj);
+    VMBusDevice *vdev = VMBUS_DEVICE(obj);
+    size_t off = (uintptr_t)opaque;
+    uint64_t sum = 0;
+    uint16_t i;
+
+    for (i = 0; i < HV_VMBUS_TEST_MAX_CHANNELS; i++) {
+        VMBusChannel *chan = vmbus_device_channel(vdev, i);
+
+        sum += *(uint64_t *)((uint8_t *)&t->chan[i] + off);
+        if (off == offsetof(HvVmbusTestChan, errors) && chan &&
+            vmbus_channel_is_open(chan)) {
+            sum += vmbus_channel_rx_dropped(chan);
+        }
+    }
+    visit_type_uint64(v, name, &sum, errp);
 }
 
 static void hv_vmbus_test_set_offer(Object *obj, Visitor *v,
@@ -411,8 +653,22 @@ static void hv_vmbus_test_class_init(ObjectClass *oc, void *data)
     DeviceClass *dc = DEVICE_CLASS(oc);
     VMBusDeviceClass *vdc = VMBUS_DEVICE_CLASS(oc);
     HvVmbusTestClass *tc = HV_VMBUS_TEST_CLASS(oc);
+    static const struct {
+        const char *name, *desc;
+        uintptr_t off;
+    } counters[] = {
+        { "echoed-packets", "packets echoed (all channels)",
+          offsetof(HvVmbusTestChan, packets) },
+        { "echoed-bytes", "payload bytes echoed (all channels)",
+          offsetof(HvVmbusTestChan, bytes) },
+        { "errors", "error markers sent and malformed packets dropped",
+          offsetof(HvVmbusTestChan, errors) },
+        { "ring-full", "times a reply waited for room in the ring",
+          offsetof(HvVmbusTestChan, ring_full) },
+    };
+    size_t i;
 
-    dc->desc = "Hyper-V VMBus test device (sub-channels on request)";
+    dc->desc = "Hyper-V VMBus test device (sub-channels on request, echo)";
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
     device_class_set_props(dc, hv_vmbus_test_properties);
     device_class_set_parent_realize(dc, hv_vmbus_test_realize,
@@ -421,11 +677,21 @@ static void hv_vmbus_test_class_init(ObjectClass *oc, void *data)
     qemu_uuid_parse(HV_VMBUS_TEST_INSTANCEID, &vdc->instanceid);
     vdc->num_channels = hv_vmbus_test_num_channels;
     vdc->chan_notify_cb = hv_vmbus_test_chan_notify;
+    vdc->open_channel = hv_vmbus_test_open_channel;
+    vdc->close_channel = hv_vmbus_test_chan_clear;
+    vdc->vmdev_reset = hv_vmbus_test_vmdev_reset;
     vdc->subchannels_on_request = true;
     object_class_property_add(oc, "offer-subchannels", "uint16", NULL,
                               hv_vmbus_test_set_offer, NULL, NULL);
     object_class_property_set_description(oc, "offer-subchannels",
         "offer sub-channels 1..N (write-only)");
+    for (i = 0; i < ARRAY_SIZE(counters); i++) {
+        object_class_property_add(oc, counters[i].name, "uint64",
+                                  hv_vmbus_test_get_counter, NULL, NULL,
+                                  (void *)counters[i].off);
+        object_class_property_set_description(oc, counters[i].name,
+                                              counters[i].desc);
+    }
 }
 
 static const TypeInfo hv_vmbus_test_info = {
