@@ -2376,6 +2376,8 @@ struct echo_chan {
 };
 
 static struct echo_chan echo[ECHO_CHANS];
+/* payload bytes of the good replies (hv-vmbus-test's echoed-bytes) */
+static uint64_t echo_bytes;
 static uint64_t echo_rng = 0x9e3779b97f4a7c15ull;
 
 static uint32_t echo_rand(uint32_t n)
@@ -2646,6 +2648,7 @@ static bool ec_check(struct echo_chan *c, const struct echo_exp *e,
 		}
 		pos += e->r[i].count;
 	}
+	echo_bytes += ipad + total;
 	return true;
 }
 
@@ -3000,15 +3003,16 @@ static bool ec_no_ranges(struct echo_chan *c)
 }
 
 /* run.sh checks hv-vmbus-test's counters: @op "=" or ">=" each */
-static void ec_qom(uint64_t packets, uint64_t errors, const char *full_op,
-		   uint64_t full, const char *what)
+static void ec_qom(uint64_t packets, uint64_t bytes, uint64_t errors,
+		   const char *full_op, uint64_t full, const char *what)
 {
-	char cmd[320];
+	char cmd[400];
 	int r;
 
 	snprintf(cmd, sizeof(cmd),
-		 "qom-expect %s echoed-packets = %llu ; qom-expect %s errors = %llu ; qom-expect %s ring-full %s %llu",
+		 "qom-expect %s echoed-packets = %llu ; qom-expect %s echoed-bytes = %llu ; qom-expect %s errors = %llu ; qom-expect %s ring-full %s %llu",
 		 VT_QOM, (unsigned long long)packets, VT_QOM,
+		 (unsigned long long)bytes, VT_QOM,
 		 (unsigned long long)errors, VT_QOM, full_op,
 		 (unsigned long long)full);
 	r = host_do(cmd);
@@ -3024,6 +3028,7 @@ static void test_echo(void)
 	int r;
 
 	memset(echo, 0, sizeof(echo));
+	echo_bytes = 0;
 	for (uint32_t p = 0; p < ECHO_DATA_PAGES; p++)
 		for (uint32_t i = 0; i < PAGE_SIZE; i++)
 			echo_data[p][i] = data_byte(p, i);
@@ -3079,8 +3084,8 @@ static void test_echo(void)
 		return;
 
 	/* counters: every packet so far echoed, no error */
-	ec_qom(good, 0, ">=", 1,
-	       "echoed-packets = the replies so far, errors = 0, ring-full >= 1");
+	ec_qom(good, echo_bytes, 0, ">=", 1,
+	       "echoed-packets and echoed-bytes = the replies so far, errors = 0, ring-full >= 1");
 
 	/* hostile packets on the primary channel, each followed by a good one */
 	ec_hostile(&echo[0], &sentinels);
@@ -3089,7 +3094,7 @@ static void test_echo(void)
 	ec_no_ranges(&echo[0]);
 	bad = echo[0].bad;
 	good += sentinels + 1;
-	ec_qom(good, bad, ">=", full ? 1 : 0,
+	ec_qom(good, echo_bytes, bad, ">=", full ? 1 : 0,
 	       "after the hostile packets: echoed-packets counts the good ones, errors the hostile ones");
 
 	/* closing the channels clears the counters */
@@ -3100,7 +3105,7 @@ static void test_echo(void)
 		post(&cl, sizeof(cl));
 	}
 	msg_quiet(50 * MS);
-	ec_qom(0, 0, "=", 0, "after CLOSECHANNEL of both: every counter is 0");
+	ec_qom(0, 0, 0, "=", 0, "after CLOSECHANNEL of both: every counter is 0");
 }
 
 /* ---- the mode ------------------------------------------------------ */
