@@ -10,9 +10,10 @@
  * effective affinity), so the SINT is unmasked on that CPU and masked on
  * all others, and that CPU must stay online while we are loaded.
  *
- * For now the interrupt handler only takes messages out of the VMBus slot
- * (following the TLFS slot protocol) and counts them and the event flags;
- * the VMBus layer will consume them later.
+ * The interrupt handler takes messages out of the VMBus slot (following
+ * the TLFS slot protocol), counts them and hands channel messages to the
+ * VMBus layer; when event flags are set it has the VMBus layer's tasklet
+ * collect them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -73,14 +74,14 @@ static void hv_synic_free_slot(struct hv_message *msg)
 	}
 }
 
-static void hv_synic_count_message(u32 type, u8 size)
+static bool hv_synic_count_message(u32 type, u8 size)
 {
 	if (size > HV_MESSAGE_PAYLOAD_BYTE_COUNT) {
 		atomic_long_inc(&hv_synic_stats.bad_messages);
 		pr_warn_ratelimited("dropped SINT%d message type %#x: payload size %u > %u\n",
 				    HV_VMBUS_MESSAGE_SINT, type, size,
 				    HV_MESSAGE_PAYLOAD_BYTE_COUNT);
-		return;
+		return false;
 	}
 	if (type & HVMSG_HYPERVISOR_MASK)
 		pr_warn_ratelimited("unexpected hypervisor message type %#x on SINT%d\n",
@@ -91,6 +92,7 @@ static void hv_synic_count_message(u32 type, u8 size)
 		atomic_long_inc(&hv_synic_stats.msg_type[type]);
 	else
 		atomic_long_inc(&hv_synic_stats.msg_type_other);
+	return true;
 }
 
 static bool hv_synic_take_messages(struct hv_synic_cpu *sc)
@@ -106,29 +108,39 @@ static bool hv_synic_take_messages(struct hv_synic_cpu *sc)
 			break;
 		/* Read the header before the rest of the message */
 		rmb();
-		hv_synic_count_message(type, READ_ONCE(msg->header.payload_size));
+		if (hv_synic_count_message(type,
+					   READ_ONCE(msg->header.payload_size)))
+			vmbus_isr_message(msg);
 		hv_synic_free_slot(msg);
 	}
 	return n > 0;
 }
 
+/* Flags are collected (and counted) by the VMBus layer's tasklet */
 static bool hv_synic_take_events(struct hv_synic_cpu *sc)
 {
 	__u64 *flags =
 		sc->event_page->sintevent_flags[HV_VMBUS_MESSAGE_SINT].flags;
-	unsigned long seen = 0;
 	unsigned int i;
 
 	for (i = 0; i < HV_EVENT_FLAGS_LONG_COUNT; i++) {
-		if (!READ_ONCE(flags[i]))
-			continue;
-		seen += hweight64(xchg(&flags[i], 0));
+		if (READ_ONCE(flags[i])) {
+			atomic_long_inc(&hv_synic_stats.event_interrupts);
+			vmbus_isr_events();
+			return true;
+		}
 	}
-	if (!seen)
-		return false;
-	atomic_long_inc(&hv_synic_stats.event_interrupts);
-	atomic_long_add(seen, &hv_synic_stats.event_flags);
-	return true;
+	return false;
+}
+
+unsigned long *hv_synic_vmbus_event_flags(void)
+{
+	struct hv_synic_cpu *sc = this_cpu_ptr(&hv_synic_cpu);
+
+	if (!sc->event_page)
+		return NULL;
+	return (unsigned long *)
+		sc->event_page->sintevent_flags[HV_VMBUS_MESSAGE_SINT].flags;
 }
 
 static irqreturn_t hv_synic_isr(int irq, void *dev_id)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * hv_vmbus internals: the Hyper-V platform layer (detection, hypercalls),
- * the SynIC and the clocksource.
+ * the SynIC, the clocksource and VMBus (connection, channel management,
+ * channels, the bus).
  *
  * The wire formats live in <hyperv/tlfs.h>; this header holds driver state
  * and the functions the parts of the module call in each other.
@@ -114,6 +115,8 @@ extern struct hv_synic_stats hv_synic_stats;
 
 int hv_synic_init(int irq);
 void hv_synic_exit(void);
+/* This CPU's VMBus SINT event flags (NULL if its SynIC is off) */
+unsigned long *hv_synic_vmbus_event_flags(void);
 /* Where SINT2 is delivered; false if the SynIC is not set up */
 bool hv_synic_target(unsigned int *cpu, unsigned int *vector, int *irq);
 unsigned int hv_synic_nr_cpus(void);
@@ -135,5 +138,139 @@ bool hv_clocksource_sample(u64 *cs, u64 *msr);
 
 int hv_sysfs_init(bool *hypercall_ok);
 void hv_sysfs_exit(void);
+
+/* ------------------------------------------------------------------ */
+/* VMBus                                                              */
+/* ------------------------------------------------------------------ */
+
+#include <linux/completion.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
+#include <hvic/vmbus.h>
+#include "hv_ring.h"
+
+/* Relids we accept: the 2048 event flags of a SINT */
+#define VMBUS_MAX_RELID		(HV_EVENT_FLAGS_COUNT - 1)
+
+/* The connection: vmbus_connection.c */
+struct vmbus_connection {
+	u32 version;			/* negotiated, 0 if none */
+	u32 msg_conn_id;		/* where channel messages go */
+	unsigned int cpu;		/* takes the VMBus interrupt */
+	u32 vp;				/* its VP index */
+	void *int_page;			/* below 2.4: receive half, send half */
+	struct vmbus_monitor_page *monitor[2];	/* host->guest, guest->host */
+	atomic64_t signals;		/* HvSignalEvent and monitor bits */
+};
+
+extern struct vmbus_connection vmbus_conn;
+
+int vmbus_connect(void);
+void vmbus_disconnect(void);
+int vmbus_post_msg(void *msg, u32 len);
+int vmbus_version_parse(const char *s, u32 *version);
+
+/* A guest request waiting for the host's answer: vmbus_channel_mgmt.c */
+struct vmbus_waiter {
+	struct list_head node;
+	u32 msgtype;			/* the answer expected */
+	u32 key[2];			/* fields it must carry */
+	struct hvic_channel *chan;	/* rescinding it ends the wait */
+	struct completion done;
+	int err;			/* -ENODEV: rescinded or unloading */
+	u32 len;
+	union {
+		struct vmbus_msg_header hdr;
+		u8 buf[VMBUS_MESSAGE_MAX];
+	} resp;
+};
+
+void vmbus_waiter_init(struct vmbus_waiter *w, u32 msgtype,
+		       struct hvic_channel *chan, u32 key0, u32 key1);
+int vmbus_post_and_wait(void *msg, u32 len, struct vmbus_waiter *w,
+			unsigned long timeout);
+void vmbus_waiter_add(struct vmbus_waiter *w);
+void vmbus_waiter_cancel(struct vmbus_waiter *w);
+void vmbus_cancel_waiters(struct hvic_channel *chan);
+
+extern struct mutex vmbus_channels_lock;
+
+void vmbus_isr_message(const struct hv_message *msg);
+void vmbus_isr_events(void);
+int vmbus_mgmt_init(void);
+void vmbus_mgmt_exit(void);
+int vmbus_request_offers(void);
+void vmbus_remove_all_channels(void);
+struct hvic_channel *vmbus_channel_get(u32 relid);
+
+enum hvic_channel_state {
+	HVIC_CHAN_OFFERED,		/* closed */
+	HVIC_CHAN_OPENING,
+	HVIC_CHAN_OPEN,
+	HVIC_CHAN_CLOSING,
+};
+
+struct hvic_channel {
+	struct kref kref;
+	struct vmbus_msg_offer_channel offer;
+	u32 relid;
+	u16 subidx;
+	u32 sig_conn_id;		/* HvSignalEvent input (2.4 and later) */
+	bool monitor_allocated;
+	u8 monitor_id;
+	bool dedicated_interrupt;
+	bool rescinded;
+	bool released;			/* RELID_RELEASED sent */
+
+	struct hvic_device *device;	/* the primary's device */
+	struct hvic_channel *primary;	/* NULL for a primary */
+	struct list_head subs;		/* primary: its sub-channels */
+	struct list_head sub_node;
+	void (*sub_cb)(struct hvic_channel *sub);
+	void (*sub_removed_cb)(struct hvic_channel *sub);
+	struct kobject kobj;		/* channels/<relid> */
+	bool kobj_added;
+
+	struct mutex lock;		/* open/close */
+	enum hvic_channel_state state;
+	spinlock_t send_lock;
+	wait_queue_head_t send_wq;
+	struct hv_ring out, in;
+	struct page **pages;
+	unsigned int npages;
+	struct hvic_gpadl ring_gpadl;
+	hvic_channel_cb_t callback;
+	void *ctx;
+	u8 *pkt_buf;			/* hvic_recv_peek()'s copy */
+	u32 pkt_buf_size;
+	u32 pkt_len;			/* of the packet peeked, 0 if none */
+	unsigned int target_cpu;
+	u32 target_vp;
+	void *drvdata;
+
+	atomic64_t interrupts;		/* host -> guest signals */
+	atomic64_t events;		/* guest -> host signals */
+	atomic64_t bad_packets;
+};
+
+void vmbus_channel_put(struct hvic_channel *chan);
+void vmbus_signal_channel(struct hvic_channel *chan);
+void vmbus_channel_event(struct hvic_channel *chan);
+void vmbus_channel_repoll(struct hvic_channel *chan);
+void vmbus_channel_force_close(struct hvic_channel *chan);
+int vmbus_channel_modify(struct hvic_channel *chan, unsigned int cpu);
+
+/* The bus: vmbus_bus.c */
+int vmbus_bus_init(void);
+void vmbus_set_parent(struct device *parent);
+void vmbus_bus_exit(void);
+int vmbus_device_add(struct hvic_channel *primary);
+void vmbus_device_remove(struct hvic_channel *primary);
+int vmbus_channel_sysfs_add(struct hvic_channel *chan);
+void vmbus_channel_sysfs_del(struct hvic_channel *chan);
 
 #endif /* _HV_IC_HYPERV_VMBUS_H */

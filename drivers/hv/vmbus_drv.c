@@ -3,8 +3,10 @@
  * hv_vmbus: module entry points and the VMBus ACPI device.
  *
  * Load order: platform (detection, guest OS id, hypercall page, per-CPU
- * hypercall pages), the VMBus ACPI device driver (its interrupt and the
- * SynIC), the clocksource, sysfs.  Unload runs the exact reverse, so the
+ * hypercall pages), the vmbus bus type and message workqueue, the VMBus
+ * ACPI device driver (its interrupt and the SynIC, then the VMBus
+ * connection and the offers), the clocksource, sysfs.  Unload runs the
+ * exact reverse (devices removed, UNLOAD sent, SynIC off), so the
  * hypercall MSR is off before the module text holding the page goes away.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -36,11 +38,32 @@ static int hv_vmbus_probe(struct platform_device *pdev)
 
 	ret = hv_synic_init(irq);
 	hv_vmbus_probe_err = ret;
+	if (ret)
+		return ret;
+
+	vmbus_set_parent(&pdev->dev);
+	ret = vmbus_connect();
+	if (!ret) {
+		ret = vmbus_request_offers();
+		/* Devices that came before a timeout stay */
+		if (ret == -ETIMEDOUT)
+			ret = 0;
+		if (ret) {
+			vmbus_remove_all_channels();
+			vmbus_disconnect();
+		}
+	}
+	if (ret) {
+		hv_synic_exit();
+		hv_vmbus_probe_err = ret;
+	}
 	return ret;
 }
 
 static void __hv_vmbus_remove(struct platform_device *pdev)
 {
+	vmbus_remove_all_channels();
+	vmbus_disconnect();
 	hv_synic_exit();
 	hv_vmbus_probe_err = -ENODEV;
 }
@@ -93,9 +116,18 @@ static void hv_vmbus_summary(bool hypercall_ok)
 			 "SynIC off (VMBus device setup failed: %d)",
 			 hv_vmbus_probe_err);
 
-	pr_info("Hyper-V %u.%u.%u detected, hypercall page %s, %s, clocksource %s\n",
+	u32 v = hvic_vmbus_version();
+	char vmbus[32];
+
+	if (v)
+		snprintf(vmbus, sizeof(vmbus), "VMBus %u.%u",
+			 VMBUS_VERSION_MAJOR(v), VMBUS_VERSION_MINOR(v));
+	else
+		snprintf(vmbus, sizeof(vmbus), "VMBus not connected");
+
+	pr_info("Hyper-V %u.%u.%u detected, hypercall page %s, %s, %s, clocksource %s\n",
 		hv_info.major, hv_info.minor, hv_info.build,
-		hypercall_ok ? "ok" : "self-test FAILED", synic,
+		hypercall_ok ? "ok" : "self-test FAILED", synic, vmbus,
 		hv_clocksource_name());
 }
 
@@ -108,9 +140,16 @@ static int __init hv_vmbus_init(void)
 	if (ret)
 		return ret;
 
-	ret = platform_driver_register(&hv_vmbus_driver);
+	ret = vmbus_bus_init();
 	if (ret)
 		goto platform_exit;
+	ret = vmbus_mgmt_init();
+	if (ret)
+		goto bus_exit;
+
+	ret = platform_driver_register(&hv_vmbus_driver);
+	if (ret)
+		goto mgmt_exit;
 
 	ret = hv_clocksource_init();
 	if (ret)
@@ -127,6 +166,10 @@ clocksource_exit:
 	hv_clocksource_exit();
 driver_unregister:
 	platform_driver_unregister(&hv_vmbus_driver);
+mgmt_exit:
+	vmbus_mgmt_exit();
+bus_exit:
+	vmbus_bus_exit();
 platform_exit:
 	hv_platform_exit();
 	return ret;
@@ -137,6 +180,8 @@ static void __exit hv_vmbus_exit(void)
 	hv_sysfs_exit();
 	hv_clocksource_exit();
 	platform_driver_unregister(&hv_vmbus_driver);
+	vmbus_mgmt_exit();
+	vmbus_bus_exit();
 	hv_platform_exit();
 }
 
