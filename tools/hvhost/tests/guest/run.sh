@@ -88,6 +88,8 @@ SCENARIOS=(
 	"vmbus-subchannels-ws2025 ws2025 1 vmbus-subchannels"
 	"vmbus-echo-ws2025 ws2025 1 vmbus-echo"
 	"vmbus-echo-ws2008 ws2008 1 vmbus-echo"
+	"vmbus-storvsp-ws2008 ws2008 1 vmbus-storvsp"
+	"vmbus-storvsp-ws2025 ws2025 1 vmbus-storvsp"
 )
 
 envfile=
@@ -431,9 +433,20 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE[-TEST]
 		# primary and sub-channel 1 echo
 		echo)	extra=(-device hv-vmbus-test,id=vt,channels=2)
 			runner=1 ;;
+		# a 1 MiB raw disk at LUN 0
+		storvsp) truncate -s 1M "$LOGDIR/$name.img"
+			extra=(-device hv-storvsp,id=st
+				-drive "if=none,id=sd0,file=$LOGDIR/$name.img,format=raw"
+				-device scsi-hd,bus=st.0,scsi-id=0,lun=0,drive=sd0) ;;
 		esac
 		append=" hvtest.vmbusdev=$VMBUS_DEV hvtest.vmbustest=$test"
-		if [ "$test" = subchannels ] || [ "$test" = echo ]; then
+		if [ "$test" = storvsp ]; then
+			if ! "$QEMU" "${QEMU_L[@]}" -device help 2>/dev/null |
+			     grep -q '"hv-storvsp"'; then
+				point SKIP "$name" "no hv-storvsp in this QEMU"
+				return
+			fi
+		elif [ "$test" = subchannels ] || [ "$test" = echo ]; then
 			if ! "$QEMU" "${QEMU_L[@]}" -device help 2>/dev/null |
 			     grep -q '"hv-vmbus-test"'; then
 				point SKIP "$name" "no hv-vmbus-test in this QEMU (CONFIG_HV_SYNIC_TEST and CONFIG_VMBUS)"
@@ -535,7 +548,9 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE[-TEST]
 
 	[ -n "$bail" ] && point FAIL "$name: guest: $bail"
 	if [ "$mode" = vmbus ]; then
-		if [ "$test" = subchannels ] || [ "$test" = echo ]; then
+		if [ "$test" = storvsp ]; then
+			point OK "$name: channel under test: hv-storvsp"
+		elif [ "$test" = subchannels ] || [ "$test" = echo ]; then
 			point OK "$name: channel under test: hv-vmbus-test"
 		elif [ "$VMBUS_DEV" = heartbeat ]; then
 			point OK "$name: channel under test: hv-heartbeat"
@@ -599,6 +614,15 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE[-TEST]
 				point OK "$name: QEMU logged the hostile packets (hv-vmbus-test: and vmbus: lines in qemu.err)"
 			else
 				point FAIL "$name: no hv-vmbus-test/vmbus log lines for the hostile packets in $err"
+			fi
+		fi
+		if [ "$test" = storvsp ]; then
+			if grep -q "hv-storvsp: .*not guest RAM" "$err" &&
+			   grep -q "hv-storvsp: EXECUTE_SRB with a CDB of 17" "$err" &&
+			   grep -q "vmbus: channel [0-9]*: bad GPA ranges" "$err"; then
+				point OK "$name: QEMU logged the malformed requests (hv-storvsp: and vmbus: lines in qemu.err)"
+			else
+				point FAIL "$name: no hv-storvsp log lines for the malformed requests in $err"
 			fi
 		fi
 		if [ "$status" = 1 ]; then

@@ -40,6 +40,9 @@
  *            mixed in-band and GPA-direct packets on the primary and
  *            sub-channel 1, checked byte for byte and in order, through
  *            wrap-around and full rings; hostile packets; the QMP counters.
+ *   storvsp  hv-storvsp with a disk: the storage init sequence at the
+ *            profile's protocol (2.0 on ws2008), SCSI commands over
+ *            GPA-direct packets, an absent LUN, malformed requests.
  *
  * Wire layouts: vmbusdefs.h.  Output: TAP on COM1 (the plan at the end).
  */
@@ -550,6 +553,10 @@ static bool vmbus_setup(const struct vmbus_cfg *c)
 	    !strncmp(vb.test, "echo", 5)) {
 		vb.dev_name = "hv-vmbus-test";
 		vb.dev_guid = HV_VMBUS_TEST_GUID;
+	}
+	if (!strncmp(vb.test, "storvsp", 8)) {
+		vb.dev_name = "hv-storvsp";
+		vb.dev_guid = HV_STORVSP_GUID;
 	}
 	vb.next_gpadl = 0x100;
 	vb.next_open = 0x4000;
@@ -3108,6 +3115,390 @@ static void test_echo(void)
 	ec_qom(0, 0, 0, "=", 0, "after CLOSECHANNEL of both: every counter is 0");
 }
 
+/* ---- StorVSP (hv-storvsp) ------------------------------------------ */
+
+/*
+ * hv-storvsp with a 1 MiB raw disk at LUN 0, on the primary channel (the
+ * echo helpers' ring 0): the init sequence at the profile's storage
+ * protocol (versions newer than it refused; before 5.1 the 48-byte
+ * packets), SCSI commands over GPA-direct packets (a multi-page range
+ * written and read back), a LUN with no disk, and malformed requests,
+ * each answered with an error status while the controller goes on.
+ * The guest side's wire layout is written here independently of hvhost's
+ * storvsp-proto.h.
+ */
+#define SV_COMPLETE_IO		1
+#define SV_EXECUTE_SRB		3
+#define SV_BEGIN_INIT		7
+#define SV_END_INIT		8
+#define SV_QUERY_VERSION	9
+#define SV_QUERY_PROPERTIES	10
+#define SV_CREATE_SUB_CHANNELS	13
+#define SV_ST_INVALID_PARAMETER	0xc000000du
+#define SV_ST_INVALID_REQUEST	0xc0000010u
+#define SV_ST_REVISION_MISMATCH	0xc0000059u
+#define SV_ST_INVALID_STATE	0xc0000184u
+#define SRB_SUCCESS		0x01
+#define SRB_INVALID_REQUEST	0x06
+#define SRB_INVALID_LUN		0x20
+#define SV_DATA_OUT		0
+#define SV_DATA_IN		1
+#define SV_DATA_NONE		2
+
+struct sv_srb {
+	uint16_t length;
+	uint8_t srb_status, scsi_status;
+	uint8_t port, path, target, lun;
+	uint8_t cdb_length, sense_length, data_in, reserved;
+	uint32_t xfer;
+	uint8_t cdb[20];
+	/* from 5.1 */
+	uint16_t reserve;
+	uint8_t queue_tag, queue_action;
+	uint32_t srb_flags, timeout, sort_key;
+} __attribute__((packed));
+
+struct sv_pkt {
+	uint32_t op, flags, status;
+	union {
+		struct sv_srb srb;
+		struct { uint16_t major_minor, revision; } ver;
+		struct {
+			uint32_t reserved;
+			uint16_t max_channels, reserved1;
+			uint32_t flags, max_transfer;
+			uint64_t reserved2;
+		} __attribute__((packed)) props;
+		uint16_t sub_channels;
+		uint8_t raw[52];
+	};
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct sv_pkt) == 64, "storvsp packet");
+_Static_assert(__builtin_offsetof(struct sv_pkt, srb.reserve) == 48,
+	       "storvsp packet before 5.1");
+
+static uint8_t sv_data[3][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+
+static struct {
+	uint16_t newest;	/* the profile's storage protocol */
+	uint32_t len;		/* packet size we send (48 or 64) */
+	uint64_t trans;
+	struct sv_pkt ans;
+	uint32_t ans_len;
+} sv;
+
+/* Take one packet off the host->guest ring: 1, 0 none, -1 malformed */
+static int sv_read(struct vmb_pkt_hdr *ph)
+{
+	volatile struct vmb_ring_hdr *h = ec_in(&echo[0]);
+	const volatile uint8_t *data = echo_ring[0][ECHO_OUT_PAGES + 1];
+	uint32_t w = h->write_index, r = h->read_index, avail, off, len;
+
+	if (w >= ECHO_IN_SIZE || r >= ECHO_IN_SIZE || (w | r) & 7)
+		return -1;
+	avail = w >= r ? w - r : ECHO_IN_SIZE - r + w;
+	if (!avail)
+		return 0;
+	mb();
+	for (uint32_t i = 0; i < sizeof(*ph); i++)
+		((uint8_t *)ph)[i] = data[(r + i) % ECHO_IN_SIZE];
+	off = ph->offset8 * 8u;
+	len = ph->len8 * 8u;
+	if (off < sizeof(*ph) || off > len || len + VMB_PKT_TRAILER > avail)
+		return -1;
+	memset(&sv.ans, 0, sizeof(sv.ans));
+	sv.ans_len = len - off;
+	for (uint32_t i = 0; i < sv.ans_len && i < sizeof(sv.ans); i++)
+		((uint8_t *)&sv.ans)[i] = data[(r + off + i) % ECHO_IN_SIZE];
+	mb();
+	h->read_index = (r + len + VMB_PKT_TRAILER) % ECHO_IN_SIZE;
+	return 1;
+}
+
+/*
+ * Send @p (@len bytes; with a GPA descriptor when @dlen) and wait for the
+ * completion with its transaction id: true if it came (in sv.ans)
+ */
+static bool sv_xact(const void *p, uint32_t len, const void *desc,
+		    uint32_t dlen, uint64_t timeout)
+{
+	uint64_t t = ++sv.trans, end;
+	struct vmb_pkt_hdr ph;
+	int r;
+
+	if (!ec_write_raw(&echo[0], dlen ? VMB_PKT_DATA_GPA_DIRECT :
+			  VMB_PKT_DATA_INBAND, VMB_PKT_FLAG_COMPLETION, t,
+			  desc, dlen, 0, p, len, 0, 0, 0))
+		return false;
+	ec_signal(&echo[0]);
+	end = ref_now() + timeout;
+	while (ref_now() < end) {
+		r = sv_read(&ph);
+		if (r < 0)
+			return false;
+		if (r && ph.type == VMB_PKT_COMP && ph.trans_id == t)
+			return true;
+		if (r)
+			diag("storvsp: packet type %u transaction 0x%llx (want 0x%llx)",
+			     ph.type, (unsigned long long)ph.trans_id,
+			     (unsigned long long)t);
+	}
+	return false;
+}
+
+/* A one-range GPA descriptor: @count bytes at @off of sv_data (or @pfn) */
+static uint32_t sv_desc(uint8_t *d, uint32_t off, uint32_t count,
+			uint64_t bad_pfn, uint32_t rangecount)
+{
+	uint32_t hdr[4] = { 0, rangecount, count, off };
+	uint32_t np = (off + count + PAGE_SIZE - 1) / PAGE_SIZE, pos = 16;
+
+	memcpy(d, hdr, sizeof(hdr));
+	for (uint32_t k = 0; k < np && k < 3; k++) {
+		uint64_t pfn = bad_pfn ? bad_pfn : PFN(sv_data[k]);
+
+		memcpy(d + pos, &pfn, 8);
+		pos += 8;
+	}
+	return pos;
+}
+
+/* EXECUTE_SRB of @cdb at @lun, @xfer bytes at offset @off of sv_data */
+static bool sv_srb(uint8_t lun, const uint8_t *cdb, uint8_t cdb_len,
+		   uint8_t dir, uint32_t off, uint32_t xfer, uint32_t len)
+{
+	struct sv_pkt p;
+	uint8_t d[64];
+	uint32_t dlen = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.op = SV_EXECUTE_SRB;
+	p.flags = 1;
+	p.srb.length = sv.len == 64 ? 52 : 36;
+	p.srb.lun = lun;
+	p.srb.cdb_length = cdb_len;
+	p.srb.sense_length = sv.len == 64 ? 20 : 18;
+	p.srb.data_in = dir;
+	p.srb.xfer = xfer;
+	memcpy(p.srb.cdb, cdb, cdb_len < 20 ? cdb_len : 20);
+	if (xfer)
+		dlen = sv_desc(d, off, xfer, 0, 1);
+	return sv_xact(&p, len ? len : sv.len, d, dlen, REPLY_WAIT);
+}
+
+static bool sv_op(uint32_t op, uint16_t arg)
+{
+	struct sv_pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.op = op;
+	p.flags = 1;
+	p.ver.major_minor = arg;	/* also sub_channels */
+	return sv_xact(&p, sv.len, NULL, 0, REPLY_WAIT);
+}
+
+static const char *sv_ans(bool got)
+{
+	static char b[96];
+
+	if (!got)
+		return "no answer";
+	snprintf(b, sizeof(b), "op %u status 0x%x srb 0x%x scsi 0x%x length %u, %u bytes",
+		 sv.ans.op, sv.ans.status, sv.ans.srb.srb_status,
+		 sv.ans.srb.scsi_status, sv.ans.srb.xfer, sv.ans_len);
+	return b;
+}
+
+/* The answer is COMPLETE_IO with @status (and @srb unless 0xff) */
+static bool sv_is(bool got, uint32_t status, uint8_t srb)
+{
+	return got && sv.ans.op == SV_COMPLETE_IO && sv.ans.status == status &&
+	       (srb == 0xff || sv.ans.srb.srb_status == srb);
+}
+
+static void sv_malformed(void)
+{
+	static const uint8_t tur[6], read10[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
+	struct sv_pkt p;
+	uint8_t d[64];
+	uint32_t dlen;
+	bool got;
+
+	got = sv_srb(0, tur, 6, SV_DATA_NONE, 0, 0, 20);
+	tap(sv_is(got, SV_ST_INVALID_PARAMETER, SRB_INVALID_REQUEST),
+	    "storvsp malformed: EXECUTE_SRB of 20 bytes: INVALID_PARAMETER, SRB_STATUS_INVALID_REQUEST (%s)", sv_ans(got));
+	got = sv_srb(0, read10, 17, SV_DATA_IN, 0, 512, 0);
+	tap(sv_is(got, SV_ST_INVALID_PARAMETER, SRB_INVALID_REQUEST),
+	    "storvsp malformed: a 17-byte CDB: SRB_STATUS_INVALID_REQUEST (%s)", sv_ans(got));
+	got = sv_srb(0, read10, 0, SV_DATA_IN, 0, 512, 0);
+	tap(sv_is(got, SV_ST_INVALID_PARAMETER, SRB_INVALID_REQUEST),
+	    "storvsp malformed: a 0-byte CDB: SRB_STATUS_INVALID_REQUEST (%s)", sv_ans(got));
+	got = sv_srb(0, read10, 10, 7, 0, 512, 0);
+	tap(sv_is(got, SV_ST_INVALID_PARAMETER, SRB_INVALID_REQUEST),
+	    "storvsp malformed: direction 7: SRB_STATUS_INVALID_REQUEST (%s)", sv_ans(got));
+	got = sv_srb(0, read10, 10, SV_DATA_OUT, 0, 512, 0);
+	tap(sv_is(got, SV_ST_INVALID_PARAMETER, SRB_INVALID_REQUEST),
+	    "storvsp malformed: READ(10) with direction 'out': SRB_STATUS_INVALID_REQUEST (%s)", sv_ans(got));
+
+	/* transfer length over the GPA range */
+	memset(&p, 0, sizeof(p));
+	p.op = SV_EXECUTE_SRB;
+	p.srb.cdb_length = 10;
+	p.srb.data_in = SV_DATA_IN;
+	p.srb.xfer = 8192;
+	memcpy(p.srb.cdb, read10, 10);
+	dlen = sv_desc(d, 0, 4096, 0, 1);
+	got = sv_xact(&p, sv.len, d, dlen, REPLY_WAIT);
+	tap(sv_is(got, SV_ST_INVALID_PARAMETER, SRB_INVALID_REQUEST),
+	    "storvsp malformed: 8192 bytes to transfer, the GPA range covers 4096: SRB_STATUS_INVALID_REQUEST (%s)", sv_ans(got));
+	/* a page that is not guest RAM */
+	p.srb.xfer = 512;
+	dlen = sv_desc(d, 0, 512, BAD_PFN, 1);
+	got = sv_xact(&p, sv.len, d, dlen, REPLY_WAIT);
+	tap(sv_is(got, SV_ST_INVALID_PARAMETER, SRB_INVALID_REQUEST),
+	    "storvsp malformed: READ(10) into a page outside guest RAM: SRB_STATUS_INVALID_REQUEST (%s)", sv_ans(got));
+	/* a range count far over what the descriptor holds: the VMBus drops it */
+	dlen = sv_desc(d, 0, 512, 0, 0x60000000u);
+	got = sv_xact(&p, sv.len, d, dlen, 300 * MS);
+	tap(!got, "storvsp malformed: GPA descriptor claiming 0x60000000 ranges: dropped, no answer (%s)", sv_ans(got));
+
+	got = sv_op(42, 0);
+	tap(sv_is(got, SV_ST_INVALID_REQUEST, 0xff),
+	    "storvsp malformed: operation 42: INVALID_DEVICE_REQUEST (%s)", sv_ans(got));
+	got = sv_op(SV_QUERY_VERSION, sv.newest);
+	tap(sv_is(got, SV_ST_INVALID_STATE, 0xff),
+	    "storvsp malformed: QUERY_PROTOCOL_VERSION once initialized: INVALID_DEVICE_STATE (%s)", sv_ans(got));
+	got = sv_op(SV_CREATE_SUB_CHANNELS, sv.newest >= 0x501 ? 100 : 1);
+	tap(sv_is(got, SV_ST_INVALID_PARAMETER, 0xff),
+	    "storvsp malformed: CREATE_SUB_CHANNELS of %u at %u.%u: INVALID_PARAMETER (%s)",
+	    sv.newest >= 0x501 ? 100 : 1, sv.newest >> 8, sv.newest & 0xff, sv_ans(got));
+	/* shorter than the packet header: dropped */
+	got = sv_xact(&p, 8, NULL, 0, 300 * MS);
+	tap(!got, "storvsp malformed: a packet of 8 bytes: dropped, no answer (%s)", sv_ans(got));
+
+	got = sv_srb(0, tur, 6, SV_DATA_NONE, 0, 0, 0);
+	tap(sv_is(got, 0, SRB_SUCCESS),
+	    "storvsp: after the malformed requests TEST UNIT READY at LUN 0 succeeds (%s)", sv_ans(got));
+}
+
+static void test_storvsp(void)
+{
+	static const uint16_t all[] = { 0x602, 0x600, 0x501, 0x402, 0x200 };
+	static const uint8_t inquiry[6] = { 0x12, 0, 0, 0, 36, 0 };
+	static const uint8_t cap10[10] = { 0x25 };
+	static const uint8_t tur[6];
+	uint8_t wr[10] = { 0x2a, 0, 0, 0, 0, 8, 0, 0, 8, 0 };
+	uint8_t rd[10] = { 0x28, 0, 0, 0, 0, 8, 0, 0, 8, 0 };
+	uint32_t refused = 0, mism = 0;
+	char ident[29];
+	bool got, ok;
+
+	sv.newest = !strncmp(vb.host, "ws2008r2", 9) ? 0x402 :
+		    !strncmp(vb.host, "ws2008", 7) ? 0x200 :
+		    !strncmp(vb.host, "ws2012r2", 9) ? 0x600 :
+		    !strncmp(vb.host, "ws2012", 7) ? 0x501 : 0x602;
+	sv.len = 48;
+	sv.trans = 0x5700;
+	memset(echo, 0, sizeof(echo));
+	if (!test_negotiate() || !test_offers())
+		return;
+	echo[0].relid = vb.relid;
+	echo[0].conn_id = vb.conn_id;
+	ok = ec_open(&echo[0]);
+	tap(ok, "storvsp: channel (relid %u) opens", vb.relid);
+	if (!ok)
+		return;
+
+	got = sv_srb(0, tur, 6, SV_DATA_NONE, 0, 0, 0);
+	tap(sv_is(got, SV_ST_INVALID_STATE, 0xff),
+	    "storvsp: EXECUTE_SRB before BEGIN_INITIALIZATION: INVALID_DEVICE_STATE (%s)", sv_ans(got));
+	got = sv_op(SV_BEGIN_INIT, 0);
+	tap(sv_is(got, 0, 0xff) && sv.ans_len >= 48,
+	    "storvsp: BEGIN_INITIALIZATION: status 0 (%s)", sv_ans(got));
+	for (uint32_t i = 0; i < ARRAY_SIZE(all) && all[i] > sv.newest; i++) {
+		got = sv_op(SV_QUERY_VERSION, all[i]);
+		refused++;
+		if (sv_is(got, SV_ST_REVISION_MISMATCH, 0xff))
+			mism++;
+	}
+	got = sv_op(SV_QUERY_VERSION, 0x300);
+	refused++;
+	if (sv_is(got, SV_ST_REVISION_MISMATCH, 0xff))
+		mism++;
+	tap(mism == refused,
+	    "storvsp: %u versions newer than %u.%u or unknown (3.0): REVISION_MISMATCH for %u",
+	    refused, sv.newest >> 8, sv.newest & 0xff, mism);
+	got = sv_op(SV_QUERY_VERSION, sv.newest);
+	ok = sv_is(got, 0, 0xff);
+	tap(ok, "storvsp: QUERY_PROTOCOL_VERSION %u.%u (%s host): accepted (%s)",
+	    sv.newest >> 8, sv.newest & 0xff, vb.host, sv_ans(got));
+	if (!ok)
+		return;
+	if (sv.newest >= 0x501)
+		sv.len = 64;
+	got = sv_op(SV_QUERY_PROPERTIES, 0);
+	tap(sv_is(got, 0, 0xff) && sv.ans.props.max_transfer == 2u << 20 &&
+	    (sv.newest >= 0x501 ? sv.ans.props.flags == 1 &&
+	     sv.ans.props.max_channels == 7 :
+	     !sv.ans.props.flags && !sv.ans.props.max_channels),
+	    "storvsp: QUERY_PROPERTIES: max transfer %u, flags 0x%x, %u sub-channels (%s)",
+	    sv.ans.props.max_transfer, sv.ans.props.flags,
+	    sv.ans.props.max_channels, sv_ans(got));
+	got = sv_op(SV_END_INIT, 0);
+	tap(sv_is(got, 0, 0xff), "storvsp: END_INITIALIZATION: status 0 (%s)",
+	    sv_ans(got));
+
+	memset(sv_data, 0, sizeof(sv_data));
+	got = sv_srb(0, inquiry, 6, SV_DATA_IN, 0, 36, 0);
+	memcpy(ident, sv_data[0] + 8, 28);
+	ident[28] = 0;
+	tap(sv_is(got, 0, SRB_SUCCESS) && sv.ans.srb.xfer == 36 &&
+	    sv.ans_len == sv.len && !memcmp(ident, "Msft    Virtual Disk", 20),
+	    "storvsp: INQUIRY at LUN 0: \"%s\", a %u-byte answer (%s)",
+	    ident, sv.len, sv_ans(got));
+	/* the disk's power-on unit attention, with its sense data */
+	got = sv_srb(0, tur, 6, SV_DATA_NONE, 0, 0, 0);
+	tap(sv_is(got, 0, 0x84) && sv.ans.srb.scsi_status == 2 &&
+	    sv.ans.srb.sense_length >= 14 &&
+	    sv.ans.srb.sense_length <= (sv.len == 64 ? 20 : 18) &&
+	    (sv.ans.srb.cdb[2] & 0xf) == 6,
+	    "storvsp: first TEST UNIT READY: CHECK CONDITION, SRB_STATUS_ERROR | AUTOSENSE_VALID, %u bytes of sense, key 0x%x (UNIT ATTENTION) (%s)",
+	    sv.ans.srb.sense_length, sv.ans.srb.cdb[2] & 0xf, sv_ans(got));
+	got = sv_srb(0, tur, 6, SV_DATA_NONE, 0, 0, 0);
+	tap(sv_is(got, 0, SRB_SUCCESS) && sv.ans.srb.scsi_status == 0,
+	    "storvsp: then TEST UNIT READY succeeds (%s)", sv_ans(got));
+	got = sv_srb(0, cap10, 10, SV_DATA_IN, 100, 8, 0);
+	tap(sv_is(got, 0, SRB_SUCCESS) && sv_data[0][102] == 0x07 &&
+	    sv_data[0][103] == 0xff && sv_data[0][106] == 0x02,
+	    "storvsp: READ CAPACITY(10) into the middle of a page: last LBA 2047, 512-byte blocks (%s)",
+	    sv_ans(got));
+	for (uint32_t i = 0; i < 4096; i++)
+		sv_data[(2048 + i) / PAGE_SIZE][(2048 + i) % PAGE_SIZE] =
+			(uint8_t)(i * 7 + 3);
+	got = sv_srb(0, wr, 10, SV_DATA_OUT, 2048, 4096, 0);
+	ok = sv_is(got, 0, SRB_SUCCESS) && sv.ans.srb.xfer == 4096;
+	memset(sv_data, 0, sizeof(sv_data));
+	got = sv_srb(0, rd, 10, SV_DATA_IN, 2048, 4096, 0);
+	ok = ok && sv_is(got, 0, SRB_SUCCESS);
+	for (uint32_t i = 0; ok && i < 4096; i++)
+		ok = sv_data[(2048 + i) / PAGE_SIZE][(2048 + i) % PAGE_SIZE] ==
+		     (uint8_t)(i * 7 + 3);
+	tap(ok, "storvsp: WRITE(10) then READ(10) of 8 blocks over a range across two pages: the same bytes (%s)",
+	    sv_ans(got));
+
+	memset(sv_data, 0xee, 64);
+	got = sv_srb(3, inquiry, 6, SV_DATA_IN, 0, 36, 0);
+	tap(sv_is(got, 0, SRB_SUCCESS) && sv_data[0][0] == 0x7f,
+	    "storvsp: INQUIRY at LUN 3 (no disk): peripheral 0x%02x (want 0x7f) (%s)",
+	    sv_data[0][0], sv_ans(got));
+	got = sv_srb(3, tur, 6, SV_DATA_NONE, 0, 0, 0);
+	tap(sv_is(got, 0, SRB_INVALID_LUN),
+	    "storvsp: TEST UNIT READY at LUN 3: SRB_STATUS_INVALID_LUN (%s)", sv_ans(got));
+
+	sv_malformed();
+}
+
 /* ---- the mode ------------------------------------------------------ */
 
 int run_vmbus(const struct vmbus_cfg *c)
@@ -3121,6 +3512,10 @@ int run_vmbus(const struct vmbus_cfg *c)
 		else
 			tap_skip("needs run.sh (hvtest.runner=1) and hv-heartbeat",
 				 "hot plug");
+		goto out;
+	}
+	if (ok && !strncmp(vb.test, "storvsp", 8)) {
+		test_storvsp();
 		goto out;
 	}
 	if (ok && (!strncmp(vb.test, "subchannels", 12) ||

@@ -355,6 +355,8 @@ struct dm_version_response {
 #define HV_VMBUS_TEST_GUID	"a98e4cf7-d717-46db-8fe4-6abd8293fb72"
 #define HV_SHUTDOWN_GUID	"0e0b6031-5213-4934-818b-38d90ced39db"
 #define HV_KVP_GUID		"a9a0f4e7-5a45-4d96-b827-8a841e8c03e6"
+/* the synthetic SCSI controller (hvhost's hv-storvsp) */
+#define HV_STORVSP_GUID		"ba6163d9-04a1-4d29-b605-72e2ffb1dc7f"
 
 /* Sizes and offsets as the public descriptions give them */
 _Static_assert(sizeof(struct vmb_initiate_contact) == 40, "initiate_contact");
