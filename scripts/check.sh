@@ -166,8 +166,10 @@ intersect() {
 
 # ---------------------------------------------------------------- 1. packages
 say "== packages"
-# hyperv-daemons: Debian's hv_kvp_daemon, for the vmbus suite's guest image
-hvic_need_pkgs $HVIC_BASE_PKGS rsync sparse dkms apt python3 hyperv-daemons
+# hyperv-daemons: Debian's hv_kvp_daemon, for the vmbus suite's guest image;
+# fio (in the storage suite's guest image) and qemu-utils (its qcow2 disk)
+hvic_need_pkgs $HVIC_BASE_PKGS rsync sparse dkms apt python3 hyperv-daemons \
+	fio qemu-utils
 
 # ---------------------------------------------------------------- 2. hvhost
 say "== hvhost (QEMU)"

@@ -1,0 +1,220 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+# storage suite, in the guest: the stock hv_storvsc on hvhost's StorVSP.
+# host.sh acts on the STORAGE-* lines this script prints (measures the
+# back-end file, hot-adds and removes a disk, reads the controller's
+# counters) and acknowledges nothing: the guest waits on what it can see.
+. /lib/hvtest/tap.sh
+
+SCSI0=5c1c5c10-0000-4000-8000-000000000001
+OLD=5c1c5c10-0000-4000-8000-000000000002
+DEVS=/sys/bus/vmbus/devices
+case $HV_HOST in
+ws2012) PROTO=5.1 ;;
+*) PROTO=6.2 ;;
+esac
+
+uptime_ds() {
+	# uptime in tenths of a second, no fork
+	read -r _u _ </proc/uptime
+	_i=${_u%.*}
+	_f=${_u#*.}
+	echo $((_i * 10 + ${_f%?}))
+}
+
+# poll SECS CMD...: run CMD every 0.1 s until it succeeds, at most SECS s
+poll() {
+	_p_end=$(($(uptime_ds) + $1 * 10))
+	shift
+	until "$@"; do
+		[ "$(uptime_ds)" -ge "$_p_end" ] && return 1
+		sleep 0.1
+	done
+}
+
+# disk_at LUN: the sd name of the disk at 0:0:LUN of scsi0's SCSI host
+HOSTNO=
+disk_at() {
+	for _d in /sys/block/sd*; do
+		[ -e "$_d/device" ] || continue
+		_a=$(basename "$(readlink -f "$_d/device")")
+		case $_a in
+		"$HOSTNO:0:0:$1") basename "$_d"; return 0 ;;
+		esac
+	done
+	return 1
+}
+has_disk() { disk_at "$1" >/dev/null; }
+no_disk() { ! disk_at "$1" >/dev/null; }
+
+modprobe hv_vmbus
+modprobe sd_mod
+modprobe crc32c_generic	# ext4's metadata checksums
+modprobe ext4
+t_ok "modprobe hv_storvsc" modprobe hv_storvsc
+
+# --- the controllers
+bound() {
+	[ -e "/sys/bus/vmbus/drivers/hv_storvsc/$1" ] &&
+		ls -d "$DEVS/$1"/host*/ >/dev/null 2>&1
+}
+if poll 30 bound "$SCSI0"; then
+	t_pass "scsi0 bound to hv_storvsc"
+else
+	t_fail "scsi0 bound to hv_storvsc" "$(ls "$DEVS" 2>&1)"
+fi
+_h=$(ls -d "$DEVS/$SCSI0"/host* 2>/dev/null | head -n 1)
+HOSTNO=${_h##*/host}
+t_diag "scsi0 is SCSI host ${HOSTNO:-?}"
+t_is "$(cat "$DEVS/$SCSI0/class_id" 2>/dev/null)" \
+	"{ba6163d9-04a1-4d29-b605-72e2ffb1dc7f}" "scsi0 has the SCSI controller class id"
+
+# a controller with protocol 2.0 only: every version the driver knows
+# (6.2, 6.0, 5.1) is refused, and it gives up
+dmesg >/tmp/dmesg
+t_grep "the 2.0-only controller: \"Obsolete Hyper-V version\"" \
+	"$OLD.*Obsolete Hyper-V version|hv_storvsc $OLD: Obsolete" /tmp/dmesg
+if [ -e "/sys/bus/vmbus/drivers/hv_storvsc/$OLD" ]; then
+	t_fail "the 2.0-only controller stays unbound"
+else
+	t_pass "the 2.0-only controller stays unbound"
+fi
+
+# --- the disks: LUN 0 (raw, 256 MiB), 1 (qcow2, 128 MiB), 2 (read-only)
+if poll 30 has_disk 2 && poll 5 has_disk 0 && poll 5 has_disk 1; then
+	t_pass "three disks at LUNs 0-2"
+else
+	t_fail "three disks at LUNs 0-2" "$(ls -l /sys/block 2>&1)"
+fi
+A=$(disk_at 0) B=$(disk_at 1) R=$(disk_at 2)
+t_diag "LUN 0: ${A:-none}, LUN 1: ${B:-none}, LUN 2: ${R:-none}"
+n=0
+for d in /sys/block/sd*; do
+	[ -e "$d/device" ] || continue
+	case $(basename "$(readlink -f "$d/device")") in
+	"$HOSTNO":*) n=$((n + 1)) ;;
+	esac
+done
+t_is "$n" 3 "no phantom LUNs (targets 0-1, channels 0-7 scanned)"
+for d in $A $B $R; do
+	t_is "$(cat /sys/block/"$d"/device/vendor)|$(cat /sys/block/"$d"/device/model)" \
+		"Msft    |Virtual Disk    " "$d is \"Msft Virtual Disk\""
+done
+t_is "$(cat /sys/block/"$A"/size)" 524288 "$A: 256 MiB"
+t_is "$(cat /sys/block/"$B"/size)" 262144 "$B: 128 MiB"
+t_is "$(cat /sys/block/"$R"/ro)" 1 "$R is read-only (write protect from MODE SENSE)"
+_lvl=$(cat /sys/block/"$A"/device/scsi_level 2>/dev/null)
+t_diag "scsi_level $_lvl; dmesg: $(grep -m 1 'storvsc' /tmp/dmesg)"
+# hv_storvsc: SPC-3 for Msft disks at 5.1 and 6.0 (sysfs shows level + 1)
+[ "$PROTO" = 5.1 ] && t_is "$_lvl" 6 "$A: SCSI level SPC-3 (the 5.1 quirk)"
+t_is "$(cat /sys/block/"$A"/queue/discard_max_bytes 2>/dev/null | sed 's/^0$/none/;s/^[0-9]*$/yes/')" \
+	yes "$A: discard supported (UNMAP through QEMU)"
+
+# --- mkfs.ext4, mount, write, fstrim
+mkdir -p /mnt/a
+t_ok "mkfs.ext4 /dev/$A" mkfs.ext4 -q -F /dev/"$A"
+t_ok "mount /dev/$A" mount -t ext4 /dev/"$A" /mnt/a
+t_ok "write 48 MiB into a file" dd if=/dev/zero of=/mnt/a/f bs=1M count=48 conv=fsync
+sync
+echo "STORAGE-MEASURE 1"
+sleep 2
+rm /mnt/a/f
+sync
+t_ok "fstrim /mnt/a" fstrim -v /mnt/a
+sync
+echo "STORAGE-MEASURE 2"
+sleep 2
+t_ok "umount" umount /mnt/a
+
+# --- read-only disk: the block layer refuses; with the flag cleared the
+# WRITE reaches the disk and fails (DATA PROTECT), it does not hang
+if dd if=/dev/zero of=/dev/"$R" bs=4k count=1 2>/tmp/ro.err; then
+	t_fail "write to the read-only $R refused"
+else
+	t_pass "write to the read-only $R refused"
+fi
+blockdev --setrw /dev/"$R" 2>/dev/null
+_t0=$(uptime_ds)
+if fio --name=ro --filename=/dev/"$R" --rw=write --bs=4k --size=64k \
+	--direct=1 --ioengine=psync >/tmp/fio-ro.out 2>&1; then
+	t_fail "a WRITE reaching the read-only disk fails" "$(tail -n 5 /tmp/fio-ro.out)"
+else
+	t_pass "a WRITE reaching the read-only disk fails"
+	t_diag "$(grep -m 2 -i 'err' /tmp/fio-ro.out)"
+fi
+t_ok "... within 30 s ($(( ($(uptime_ds) - _t0) / 10 )) s)" test $(( $(uptime_ds) - _t0 )) -lt 300
+dmesg | grep -m 2 -i 'protect' | sed 's/^/# /'
+
+# --- fio randrw with crc32c verification over two disks; with 2 vCPUs
+# one job per CPU, so that both channels carry I/O
+cpu_b=0
+[ "$HV_CPUS" -ge 2 ] && cpu_b=1
+if fio --ioengine=psync --direct=1 --rw=randrw --bs=4k --size=8M \
+	--verify=crc32c --verify_fatal=1 --group_reporting=0 \
+	--name=a --filename=/dev/"$A" --cpus_allowed=0 \
+	--name=b --filename=/dev/"$B" --cpus_allowed=$cpu_b \
+	>/tmp/fio.out 2>&1; then
+	t_pass "fio randrw verify=crc32c on $A and $B"
+else
+	t_fail "fio randrw verify=crc32c on $A and $B" "$(tail -n 15 /tmp/fio.out)"
+fi
+grep -E '^ *(read|write):|err=' /tmp/fio.out | sed 's/^/# /'
+
+# --- channels: the primary and, with 2 vCPUs, one sub-channel
+_nch=$(ls -d "$DEVS/$SCSI0"/channels/*/ 2>/dev/null | wc -l)
+t_is "$_nch" "$HV_CPUS" "scsi0 has $HV_CPUS channel(s) ($((HV_CPUS - 1)) sub-channel)"
+for c in "$DEVS/$SCSI0"/channels/*/; do
+	t_diag "channel $(basename "$c"): cpu $(cat "$c/cpu" 2>/dev/null) interrupts $(cat "$c/interrupts" 2>/dev/null) events $(cat "$c/events" 2>/dev/null)"
+done
+echo "STORAGE-STATUS"
+sleep 2
+
+# --- hot add: host.sh times device_add to the STORAGE-ADDED line
+echo "STORAGE-HOTADD"
+_t0=$(uptime_ds)
+if poll 20 has_disk 3; then
+	H=$(disk_at 3)
+	echo "STORAGE-ADDED $H"
+	_dt=$(($(uptime_ds) - _t0))
+	t_diag "hot-added $H $((_dt / 10)).$((_dt % 10)) s after asking"
+	t_pass "hot-added disk at LUN 3"
+	t_is "$(cat /sys/block/"$H"/size)" 131072 "$H: 64 MiB"
+	t_ok "$H reads" dd if=/dev/"$H" of=/dev/null bs=64k count=16
+else
+	t_fail "hot-added disk at LUN 3" "none after 20 s"
+	t_fail "hot-added disk: 64 MiB"
+	t_fail "hot-added disk reads"
+fi
+
+# --- hot remove while fio runs on LUN 0
+fio --ioengine=psync --direct=1 --rw=randrw --bs=4k --size=24M \
+	--verify=crc32c --verify_fatal=1 --name=bg --filename=/dev/"$A" \
+	>/tmp/fio-bg.out 2>&1 &
+FIO=$!
+sleep 2
+echo "STORAGE-HOTDEL"
+if poll 30 no_disk 3; then
+	t_pass "the hot-removed disk is gone"
+else
+	t_fail "the hot-removed disk is gone" "still there after 30 s"
+fi
+if kill -0 "$FIO" 2>/dev/null; then
+	t_pass "fio on $A was still running when it went"
+else
+	t_fail "fio on $A was still running when it went" "fio ended first: the removal did not overlap"
+fi
+if wait "$FIO"; then
+	t_pass "fio on $A during the removal: no error"
+else
+	t_fail "fio on $A during the removal: no error" "$(tail -n 10 /tmp/fio-bg.out)"
+fi
+grep -E '^ *(read|write):|err=' /tmp/fio-bg.out | sed 's/^/# /'
+dmesg >/tmp/dmesg
+if grep -E "I/O error.*dev $A|$A.*(error|reset)" /tmp/dmesg >/tmp/aerr; then
+	t_fail "no error on $A in dmesg" "$(head -n 3 /tmp/aerr)"
+else
+	t_pass "no error on $A in dmesg"
+fi
+echo "STORAGE-STATUS-END"
+sleep 5
+t_done
