@@ -13,7 +13,7 @@ PWD := $(CURDIR)
 all: modules
 
 modules:
-	$(MAKE) -C $(KDIR) M=$(PWD) W=$(W) modules
+	$(MAKE) -C $(KDIR) M=$(PWD) W=$(W) $(if $(HVIC_TESTS),HVIC_TESTS=1) modules
 
 sparse:
 	$(MAKE) -C $(KDIR) M=$(PWD) W=$(W) C=2 modules

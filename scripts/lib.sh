@@ -408,7 +408,8 @@ hvic_build_modules() {
 	rsync -a --delete --exclude=/.git --exclude=/logs --exclude=/tools \
 		--exclude=/scripts --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 		"$HVIC_TOP"/ "$dir"/ >"$log" 2>&1 || return 1
-	make -C "$dir" KDIR="$kdir" -j"$(nproc)" modules >>"$log" 2>&1 || return 1
+	# HVIC_TESTS: the selftests' test drivers too (hv_vmbus_test)
+	make -C "$dir" KDIR="$kdir" HVIC_TESTS=1 -j"$(nproc)" modules >>"$log" 2>&1 || return 1
 }
 
 # hvic_image OUT KERNEL_ENV SUITE_DIR UPDATES_DIR MODULES BINARIES

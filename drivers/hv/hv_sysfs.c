@@ -15,6 +15,10 @@
  *   ref_time         "CLOCKSOURCE MSR": our clocksource read, then
  *                    TIME_REF_COUNT (100 ns units)
  *   counters         "name value" lines: SynIC messages and events
+ *   vmbus_version    the negotiated VMBus version "major.minor", or "none"
+ *   vmbus_connection "msg_conn_id N cpu C vp V signals S": where channel
+ *                    messages go, where host interrupts arrive, guest->host
+ *                    signals sent
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -147,7 +151,31 @@ static ssize_t counters_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return len;
 }
 
+static ssize_t vmbus_version_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	u32 v = hvic_vmbus_version();
+
+	if (!v)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%u.%u\n", VMBUS_VERSION_MAJOR(v),
+			  VMBUS_VERSION_MINOR(v));
+}
+
+static ssize_t vmbus_connection_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	if (!hvic_vmbus_version())
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "msg_conn_id %u cpu %u vp %u signals %lld\n",
+			  READ_ONCE(vmbus_conn.msg_conn_id), vmbus_conn.cpu,
+			  vmbus_conn.vp, atomic64_read(&vmbus_conn.signals));
+}
+
 static struct kobj_attribute hv_attr_version = __ATTR_RO(version);
+static struct kobj_attribute hv_attr_vmbus_version = __ATTR_RO(vmbus_version);
+static struct kobj_attribute hv_attr_vmbus_connection =
+	__ATTR_RO(vmbus_connection);
 static struct kobj_attribute hv_attr_features = __ATTR_RO(features);
 static struct kobj_attribute hv_attr_hints = __ATTR_RO(hints);
 static struct kobj_attribute hv_attr_guest_os_id = __ATTR_RO(guest_os_id);
@@ -170,6 +198,8 @@ static struct attribute *hv_attrs[] = {
 	&hv_attr_clocksource.attr,
 	&hv_attr_ref_time.attr,
 	&hv_attr_counters.attr,
+	&hv_attr_vmbus_version.attr,
+	&hv_attr_vmbus_connection.attr,
 	NULL,
 };
 

@@ -216,6 +216,7 @@ enum hvic_channel_state {
 
 struct hvic_channel {
 	struct kref kref;
+	struct rcu_head rcu;
 	struct vmbus_msg_offer_channel offer;
 	u32 relid;
 	u16 subidx;
@@ -258,6 +259,7 @@ struct hvic_channel {
 };
 
 void vmbus_channel_put(struct hvic_channel *chan);
+void vmbus_sync_callbacks(void);
 void vmbus_signal_channel(struct hvic_channel *chan);
 void vmbus_channel_event(struct hvic_channel *chan);
 void vmbus_channel_repoll(struct hvic_channel *chan);

@@ -321,7 +321,7 @@ static void vmbus_channel_do_close(struct hvic_channel *chan)
 
 	/* The callback does not run after this */
 	WRITE_ONCE(chan->callback, NULL);
-	synchronize_rcu();
+	vmbus_sync_callbacks();
 
 	if (!READ_ONCE(chan->rescinded))
 		vmbus_post_msg(&msg, sizeof(msg));

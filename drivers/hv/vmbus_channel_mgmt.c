@@ -417,6 +417,17 @@ void vmbus_channel_repoll(struct hvic_channel *chan)
 /* Channels                                                           */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Wait until no callback runs: they all run in the event tasklet, so
+ * waiting for a running instance to end is enough once the caller has
+ * made sure later ones will not call (e.g. cleared the callback).
+ */
+void vmbus_sync_callbacks(void)
+{
+	tasklet_disable(&vmbus_event_tasklet);
+	tasklet_enable(&vmbus_event_tasklet);
+}
+
 static void vmbus_channel_free(struct kref *kref)
 {
 	struct hvic_channel *chan = container_of(kref, struct hvic_channel,
@@ -559,16 +570,20 @@ static void vmbus_release_relid(struct hvic_channel *chan)
 	vmbus_post_msg(&msg, sizeof(msg));
 }
 
+static void vmbus_channel_put_rcu(struct rcu_head *rcu)
+{
+	vmbus_channel_put(container_of(rcu, struct hvic_channel, rcu));
+}
+
 /* Take a channel out of the set; the caller holds vmbus_channels_lock */
 static void vmbus_channel_forget(struct hvic_channel *chan, bool release)
 {
 	xa_erase(&vmbus_channels, chan->relid);
-	/* No tasklet looks at it any more */
-	synchronize_rcu();
 	clear_bit(chan->relid, vmbus_repoll);
 	if (release)
 		vmbus_release_relid(chan);
-	vmbus_channel_put(chan);
+	/* The set's reference goes once no tasklet can have looked it up */
+	call_rcu(&chan->rcu, vmbus_channel_put_rcu);
 }
 
 /* Called without vmbus_channels_lock: the driver's callback may sleep */
@@ -719,4 +734,6 @@ void vmbus_mgmt_exit(void)
 	WRITE_ONCE(vmbus_dying, true);
 	synchronize_rcu();
 	tasklet_kill(&vmbus_event_tasklet);
+	/* Channels still waiting for their last put */
+	rcu_barrier();
 }

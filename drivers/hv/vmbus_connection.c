@@ -97,6 +97,10 @@ static int vmbus_post_to(u32 conn_id, void *msg, u32 len)
 			break;
 		usleep_range(1000 * (tries + 1), 2000 * (tries + 1));
 	}
+	/* A host older than 5.0 has no connection 4: the next version is tried */
+	if (status == HV_STATUS_INVALID_CONNECTION_ID &&
+	    conn_id == VMBUS_MESSAGE_CONNECTION_ID_4 && !vmbus_conn.version)
+		return -ECONNREFUSED;
 	if (status != HV_STATUS_SUCCESS) {
 		pr_err_ratelimited("posting channel message %u (%u bytes) failed: %s\n",
 				   ((struct vmbus_msg_header *)msg)->msgtype, len,
@@ -169,6 +173,13 @@ static int vmbus_try_version(u32 version)
 	vmbus_waiter_init(w, VMBUS_MSG_VERSION_RESPONSE, NULL, 0, 0);
 	WRITE_ONCE(vmbus_conn.msg_conn_id, conn_id);
 	ret = vmbus_post_and_wait(&msg, sizeof(msg), w, VMBUS_CONTACT_TIMEOUT);
+	if (ret == -ECONNREFUSED) {
+		pr_debug("no connection %u: the host is older than VMBus %u.%u\n",
+			 conn_id, VMBUS_VERSION_MAJOR(version),
+			 VMBUS_VERSION_MINOR(version));
+		ret = -EPROTO;
+		goto out;
+	}
 	if (ret) {
 		if (ret == -ETIMEDOUT)
 			pr_err("no answer to INITIATE_CONTACT %u.%u within %u s\n",

@@ -70,3 +70,35 @@ t_done() {
 	printf '1..%d\n' "$T_N"
 	[ "$T_FAILED" -eq 0 ]
 }
+
+# t_import CMD [ARG...]: run a kselftest (TAP 13 of its own); its points
+# become ours, renumbered, its comments pass through. A failing exit status
+# with no failed point is one failed point.
+t_import() {
+	_ti_f0=$T_FAILED
+	"$@" >/tmp/t_import.tap 2>&1
+	_ti_st=$?
+	while IFS= read -r _ti_l; do
+		case $_ti_l in
+		"ok "*" # SKIP"*)
+			_ti_d=${_ti_l#ok }
+			_ti_d=${_ti_d#* }
+			t_skip "${_ti_d%% # SKIP*}" "${_ti_d#* # SKIP }"
+			;;
+		"ok "*)
+			_ti_d=${_ti_l#ok }
+			t_pass "${_ti_d#* }"
+			;;
+		"not ok "*)
+			_ti_d=${_ti_l#not ok }
+			t_fail "${_ti_d#* }"
+			;;
+		"TAP version"* | 1..*) ;;
+		*) printf '%s\n' "$_ti_l" ;;
+		esac
+	done </tmp/t_import.tap
+	if [ "$_ti_st" -ne 0 ] && [ "$_ti_st" -ne 4 ] && [ "$T_FAILED" = "$_ti_f0" ]; then
+		t_fail "$1 exited with status $_ti_st"
+	fi
+	return 0
+}

@@ -28,43 +28,13 @@ HOST_MESSAGES=${HV_PLATFORM_HOST_MESSAGES:-0}
 HOST_EVENTS=${HV_PLATFORM_HOST_EVENTS:-0}
 WAIT=${HV_PLATFORM_WAIT:-120}
 
-n=0
-failed=0
-
-diag() {
-	printf '%s\n' "$*" | sed 's/^/# /'
-}
-
-pass() {
-	n=$((n + 1))
-	echo "ok $n $1"
-}
-
-fail() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n $1"
-	shift
-	[ $# -gt 0 ] && diag "$@"
-	return 0
-}
-
-skip() {
-	n=$((n + 1))
-	echo "ok $n $1 # SKIP $2"
-}
-
-# check DESC WHY-IF-FAILED CONDITION...: one test point from a command
-check() {
-	_desc=$1
-	_why=$2
-	shift 2
-	if "$@"; then
-		pass "$_desc"
-	else
-		fail "$_desc" "$_why"
-	fi
-}
+# the TAP helpers: next to this script (the test guest), or in ../lib
+_d=$(dirname "$0")
+if [ -f "$_d/ktap.sh" ]; then
+	. "$_d/ktap.sh"
+else
+	. "$_d/../lib/ktap.sh"
+fi
 
 counter() {
 	awk -v k="$1" '$1 == k { print $2 }' "$SYS/counters" 2>/dev/null

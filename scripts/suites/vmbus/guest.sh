@@ -235,6 +235,13 @@ kvp_push() {
 	fi
 }
 
+# ---------------------------------------------------------------- autoload
+# Drivers load by modalias: busybox mdev listens for uevents and runs
+# modprobe "$MODALIAS" (the image has no udev)
+mkdir -p /etc
+echo '$MODALIAS=.* 0:0 660 @modprobe -q "$MODALIAS"' >/etc/mdev.conf
+mdev -d
+
 # ---------------------------------------------------------------- hv_vmbus
 dmesg >/tmp/dmesg.boot
 t_diag "clock before hv_vmbus: $(date -u '+%F %T') (RTC: -rtc base=2000-01-01)"
@@ -278,12 +285,17 @@ if [ ! -d /sys/module/hv_vmbus ]; then
 fi
 
 # ---------------------------------------------------------------- hv_utils
-bounded 60 /tmp/modprobe.out modprobe hv_utils
-st=$?
-if [ "$st" = 0 ]; then
-	t_pass "modprobe hv_utils"
+# loaded by modalias when the ICs' devices appear
+utils_loaded() {
+	[ -d /sys/module/hv_utils ]
+}
+if poll 20 utils_loaded; then
+	t_pass "hv_utils loaded by modalias (mdev ran modprobe for the IC devices)"
 else
-	t_fail "modprobe hv_utils" "status $st: $(cat /tmp/modprobe.out)"
+	t_fail "hv_utils loaded by modalias" "not loaded 20 s after hv_vmbus; loading it by hand"
+	bounded 60 /tmp/modprobe.out modprobe hv_utils
+	st=$?
+	[ "$st" = 0 ] || t_diag "modprobe hv_utils: status $st: $(cat /tmp/modprobe.out)"
 fi
 t_utils=$(uptime_s)
 any_device() {
@@ -306,7 +318,7 @@ for ic in $VMBUS_ICS; do
 	fi
 	t_is "$([ -n "$d" ] && driver_of "$d")" hv_utils "$name IC bound to hv_utils"
 done
-t_is "$(ls "$DEVS" | wc -l)" 4 "$DEVS lists the 4 offered devices, no others"
+t_is "$(ls "$DEVS" | wc -l)" "$VMBUS_NDEVS" "$DEVS lists the $VMBUS_NDEVS offered devices, no others"
 n_ics=
 [ "$n" -gt 0 ] && n_ics=$n
 relids=
@@ -315,6 +327,12 @@ for ic in $VMBUS_ICS; do
 	[ -n "$r" ] && relids="$relids $ic=$r"
 done
 echo "VMBUS-RELIDS$relids"
+
+# Ours: the core's own selftest (connection, devices, MODIFYCHANNEL)
+if [ -n "$OURS" ]; then
+	HV_VMBUS_VERSION=$VMBUS_VERSION HV_VMBUS_SECTIONS="conn devices modify" \
+		t_import sh /suite/hv_vmbus.sh
+fi
 
 # IC versions (KVP's below, once hv_kvp_daemon runs)
 [ -n "$n_ics" ] && poll 15 ic_versions_seen hb sd ts
@@ -463,7 +481,12 @@ if [ -n "$VMBUS_FULL" ]; then
 		done
 	else
 		t0=$(uptime_s)
-		if poll 40 [ ! -e "$old" ]; then
+		old_relid=$(get relid hb)
+		# gone, or already back under a new relid (same instance GUID)
+		hb_gone() {
+			[ ! -e "$old" ] || [ "$(cat "$old/id" 2>/dev/null)" != "$old_relid" ]
+		}
+		if poll 40 hb_gone; then
 			t_pass "heartbeat device ${old##*/} left $DEVS after device_del ($(elapsed "$t0") s)"
 		else
 			t_fail "heartbeat device ${old##*/} left $DEVS after device_del" \
@@ -483,6 +506,38 @@ if [ -n "$VMBUS_FULL" ]; then
 		t_is "$got" "hv_utils: Heartbeat IC version $IC_HB" \
 			"dmesg: hv_utils: Heartbeat IC version $IC_HB (re-offered)"
 		t_diag "$(dmesg | grep -E 'hv_vmbus|hv_utils' | tail -n 8)"
+	fi
+fi
+
+# ---------------------------------------------------------------- ours
+# The ring-buffer stress on hv-vmbus-test once host.sh has had its 2
+# sub-channels offered; then the device rescinded with 3 channels open;
+# then hv_vmbus reloads (the drivers coming back by modalias each time).
+if [ -n "$OURS" ]; then
+	echo "VT-SUBCHANNELS n=2"
+	HV_VMBUS_SECTIONS=echo HV_VMBUS_ECHO_PACKETS=$ECHO_PACKETS HV_VMBUS_ECHO_CHANNELS=3 \
+		t_import sh /suite/hv_vmbus.sh
+	vt=$(for d in "$DEVS"/*; do
+		[ "$(cat "$d/class_id")" = "{$VT_CLASS}" ] && echo "$d"
+	done)
+	echo "VT-RESCIND-READY dev=${vt##*/}"
+	if [ -n "$vt" ] && poll 30 [ ! -e "$vt" ]; then
+		t_pass "hv-vmbus-test rescinded with 3 channels open: device gone"
+	else
+		t_fail "hv-vmbus-test rescinded with 3 channels open: device gone" "$(list_devices)"
+	fi
+	t_diag "$(dmesg | grep -E 'hv_vmbus|hv_vmbus_test' | tail -n 5)"
+	if [ -n "$VMBUS_RELOADS" ]; then
+		kvpd_stop
+		HV_VMBUS_SECTIONS=reload HV_VMBUS_RELOADS=$VMBUS_RELOADS HV_VMBUS_DEVICES=4 \
+			HV_VMBUS_RELOAD_MODULES=hv_utils \
+			t_import sh /suite/hv_vmbus.sh
+		echo "VMBUS-RELOAD-DONE cycles=$VMBUS_RELOADS"
+	fi
+	if dmesg | grep -Eq 'hv_vmbus.*(dropped|malformed|refused)'; then
+		t_fail "dmesg: no protocol complaint from hv_vmbus" "$(dmesg | grep -E 'hv_vmbus.*(dropped|malformed|refused)' | head -n 5)"
+	else
+		t_pass "dmesg: no protocol complaint from hv_vmbus"
 	fi
 fi
 

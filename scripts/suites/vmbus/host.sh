@@ -120,6 +120,38 @@ hb_rising() {
 	fi
 }
 
+# del_dev ID WHAT: device_del ID, then its DEVICE_DELETED event (the guest
+# released the relids): two points
+del_dev() {
+	local desc="device_del $1 (the host rescinds $2)" ev='' t0 deadline
+
+	if [ -n "$SKIP" ]; then
+		t_fail "$desc" "$SKIP"
+	elif q device_del id="$1"; then
+		t_pass "$desc"
+	else
+		t_fail "$desc" "$QR"
+	fi
+	desc="QMP: DEVICE_DELETED $1 (the guest released the relids)"
+	t0=$EPOCHREALTIME
+	if [ -z "$SKIP" ]; then
+		deadline=$((SECONDS + 40))
+		while [ $SECONDS -lt $deadline ]; do
+			ev=$(grep -m 1 "\"event\": \"DEVICE_DELETED\".*\"device\": \"$1\"" "$QMP_EVENTS")
+			[ -n "$ev" ] && break
+			vm_stopped && break
+			sleep 0.2
+		done
+	fi
+	if [ -n "$SKIP" ]; then
+		t_fail "$desc" "$SKIP"
+	elif [ -n "$ev" ]; then
+		t_pass "$desc, $(since "$t0") s after device_del"
+	else
+		t_fail "$desc" "none within 40 s; events: $(grep -o '"event": "[A-Z_]*"' "$QMP_EVENTS" | sort | uniq -c | tr '\n' ' ')"
+	fi
+}
+
 # ---------------------------------------------------------------- devices
 if q qom-list path=$P; then
 	missing=
@@ -223,33 +255,7 @@ if [ -n "$VMBUS_FULL" ]; then
 
 	# ------------------------------------------------------------ rescind
 	wait_marker '^RESCIND-READY'
-	desc="device_del hb (the host rescinds the heartbeat channel)"
-	if [ -n "$SKIP" ]; then
-		t_fail "$desc" "$SKIP"
-	elif q device_del id=hb; then
-		t_pass "$desc"
-	else
-		t_fail "$desc" "$QR"
-	fi
-	desc="QMP: DEVICE_DELETED hb (the guest released the relid)"
-	ev=
-	t0=$EPOCHREALTIME
-	if [ -z "$SKIP" ]; then
-		deadline=$((SECONDS + 40))
-		while [ $SECONDS -lt $deadline ]; do
-			ev=$(grep -m 1 '"event": "DEVICE_DELETED".*"device": "hb"' "$QMP_EVENTS")
-			[ -n "$ev" ] && break
-			vm_stopped && break
-			sleep 0.2
-		done
-	fi
-	if [ -n "$SKIP" ]; then
-		t_fail "$desc" "$SKIP"
-	elif [ -n "$ev" ]; then
-		t_pass "$desc, $(since "$t0") s after device_del"
-	else
-		t_fail "$desc" "none within 40 s; events: $(grep -o '"event": "[A-Z_]*"' "$QMP_EVENTS" | sort | uniq -c | tr '\n' ' ')"
-	fi
+	del_dev hb "the heartbeat channel"
 	desc="device_add hv-heartbeat,id=hb (offered again)"
 	if [ -n "$SKIP" ]; then
 		t_fail "$desc" "$SKIP"
@@ -258,6 +264,24 @@ if [ -n "$VMBUS_FULL" ]; then
 	else
 		t_fail "$desc" "$QR"
 	fi
+fi
+
+# ---------------------------------------------------------------- ours
+if [ -n "$OURS" ]; then
+	wait_marker '^VT-SUBCHANNELS '
+	desc="qom-set vt offer-subchannels $(field n) (hv-vmbus-test's sub-channels)"
+	if [ -n "$SKIP" ]; then
+		t_fail "$desc" "$SKIP"
+	elif q qom-set path=$P/vt property=offer-subchannels value:="$(field n)"; then
+		t_pass "$desc"
+	else
+		t_fail "$desc" "$QR"
+	fi
+	wait_marker '^VT-RESCIND-READY'
+	if [ -z "$SKIP" ] && q qom-get path=$P/vt property=echoed-packets; then
+		t_diag "hv-vmbus-test echoed $QR packets"
+	fi
+	del_dev vt "hv-vmbus-test's 3 channels"
 fi
 
 # ---------------------------------------------------------------- the end

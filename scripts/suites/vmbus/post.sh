@@ -48,6 +48,28 @@ fi
 r=$(console_text | grep -m 1 '^RELOAD-DONE ')
 [ -n "$r" ] && t_diag "$r"
 
+# ---------------------------------------------------------------- ours
+# The host's trace of the channel messages it took: an UNLOAD (type 16)
+# for every unload of hv_vmbus. Guest protocol errors hvhost logged.
+if [ -n "$OURS" ]; then
+	unloads=$(grep -c 'vmbus_process_incoming_message type 16$' "$QEMU_LOG")
+	if [ -n "$VMBUS_RELOADS" ]; then
+		if [ "$unloads" -ge "$VMBUS_RELOADS" ]; then
+			t_pass "the host took an UNLOAD for each of the $VMBUS_RELOADS hv_vmbus unloads ($unloads)"
+		else
+			t_fail "the host took an UNLOAD for each of the $VMBUS_RELOADS hv_vmbus unloads" "$unloads"
+		fi
+	fi
+	# hv_vmbus's load-time hypercall self-test is answered with errors on
+	# purpose (unknown call code, unknown connection id)
+	errs=$(grep -E 'warning: ' "$QEMU_LOG" | grep -v -E 'hypercall 0x7fff|connection id 0x7ffff|trace' | head -n 5)
+	if [ -z "$errs" ]; then
+		t_pass "qemu.log: no guest protocol error"
+	else
+		t_fail "qemu.log: no guest protocol error" "$errs"
+	fi
+fi
+
 # ---------------------------------------------------------------- the end
 if [ "$VMBUS_ENDING" = reboot ]; then
 	t_is "$VM_STATUS" 120 "run status 120: the guest restarted (-no-reboot ends QEMU)"

@@ -1,14 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh
-# vmbus suite: what each host profile should give the stock kernels'
-# hv_vmbus and hv_utils, and which checks run where. POSIX sh, sourced by
+# vmbus suite: what each host profile should give hv_vmbus and hv_utils -
+# the stock kernels' upstream modules, or ours on the bare kernels
+# (HV_KIND bare-*) - and which checks run where. POSIX sh, sourced by
 # suite.conf (bash, HV_HOST set), guest.sh (busybox sh, /suite/profile.sh),
 # host.sh and post.sh (bash, HV_HOST and HV_CPUS set).
 #
 # VMBUS_VERSION  the version hv_vmbus negotiates: the newest of its list
-#                (5.3 5.2 5.1 5.0 4.1 4.0 3.0 2.4, drivers/hv/connection.c)
-#                the profile offers; empty: none in common (ws2008: 0.13,
-#                ws2008r2: 1.1 and 0.13), "hv_vmbus: Unable to connect to host"
+#                (upstream: 5.3 5.2 5.1 5.0 4.1 4.0 3.0 2.4,
+#                drivers/hv/connection.c; ours: down to 1.1 and 0.13 too)
+#                the profile offers; empty: none in common (upstream on
+#                ws2008: 0.13, ws2008r2: 1.1 and 0.13), "hv_vmbus: Unable to
+#                connect to host"
 # IC_HB IC_SD IC_TS IC_KVP
 #                the IC message versions hv_utils negotiates: the newest of
 #                its own list the host offers, whatever the host's order
@@ -29,8 +32,14 @@
 # RELOAD_CYCLES  rmmod/modprobe hv_utils cycles where VMBUS_FULL
 # shellcheck disable=SC2034 # for the scripts that source this one
 
+OURS=
+case ${HV_KIND:-} in
+bare-*) OURS=1 ;;
+esac
+
 case ${HV_HOST:-} in
-ws2008 | ws2008r2) VMBUS_VERSION= ;;
+ws2008) VMBUS_VERSION=${OURS:+0.13} ;;
+ws2008r2) VMBUS_VERSION=${OURS:+1.1} ;;
 ws2012) VMBUS_VERSION=2.4 ;;
 ws2012r2) VMBUS_VERSION=3.0 ;;
 ws2016) VMBUS_VERSION=4.0 ;;
@@ -41,7 +50,9 @@ esac
 IC_HB=3.0
 IC_KVP=4.0
 case ${HV_HOST:-} in
-ws2008 | ws2008r2 | ws2012 | ws2012r2) IC_SD=3.0 IC_TS=3.0 ;;
+ws2008) IC_HB=1.0 IC_SD=1.0 IC_TS=1.0 IC_KVP=1.0 ;;
+ws2008r2) IC_SD=3.0 IC_TS=3.0 IC_KVP=3.0 ;;
+ws2012 | ws2012r2) IC_SD=3.0 IC_TS=3.0 ;;
 ws2016) IC_SD=3.1 IC_TS=4.0 ;;
 *) IC_SD=3.2 IC_TS=4.0 ;;
 esac
@@ -49,10 +60,27 @@ esac
 VMBUS_FULL=
 case ${HV_HOST:-} in
 ws2012 | ws2016 | ws2025) VMBUS_FULL=1 ;;
+ws2008) [ -n "$OURS" ] && VMBUS_FULL=1 ;;
 esac
 
+# Ours takes the VMBus interrupt on one CPU only (a module cannot claim
+# vectors on the others): selftests/hv_vmbus checks MODIFYCHANNEL instead
 VMBUS_MOVE=
-[ "${HV_HOST:-}" = ws2025 ] && [ "${HV_CPUS:-1}" -ge 2 ] && VMBUS_MOVE=1
+[ "${HV_HOST:-}" = ws2025 ] && [ "${HV_CPUS:-1}" -ge 2 ] && [ -z "$OURS" ] &&
+	VMBUS_MOVE=1
+
+# Ours only: the core's selftest (selftests/hv_vmbus) - echo packets per
+# channel through hv-vmbus-test with 2 sub-channels, and hv_vmbus reload
+# cycles (100 on one run per kernel, 10 on the other full ones)
+ECHO_PACKETS=20000
+VMBUS_RELOADS=
+if [ -n "$OURS" ] && [ -n "$VMBUS_FULL" ]; then
+	VMBUS_RELOADS=10
+	[ "${HV_HOST:-}" = ws2025 ] && [ "${HV_CPUS:-1}" = 1 ] && VMBUS_RELOADS=100
+	# 3 channels: over 10^6 packets in all on one run
+	[ "${HV_KIND:-}-${HV_HOST:-}-${HV_CPUS:-1}" = bare-6.12-ws2025-1 ] &&
+		ECHO_PACKETS=350000
+fi
 
 if [ -z "$VMBUS_VERSION" ]; then
 	VMBUS_ENDING="exit"
@@ -64,12 +92,18 @@ else
 	VMBUS_ENDING=shutdown
 fi
 
+# ours: 10 (the 100 cycles of issue 11 reload hv_vmbus itself, below)
 RELOAD_CYCLES=100
+[ -n "$OURS" ] && RELOAD_CYCLES=10
 
 # The integration services offered (suite.conf's DEVICES), by short name:
 # QOM id, QEMU type, VMBus class GUID (as sysfs class_id prints it, in
 # braces), the name hv_utils gives it in "... IC version N.N".
 VMBUS_ICS="hb sd ts kvp"
+# Ours: hvhost's echoing test device too (hv-vmbus-test, id vt)
+VT_CLASS=a98e4cf7-d717-46db-8fe4-6abd8293fb72
+VMBUS_NDEVS=4
+[ -n "$OURS" ] && VMBUS_NDEVS=5
 ic_qom_type() {
 	case $1 in
 	hb) echo hv-heartbeat ;;

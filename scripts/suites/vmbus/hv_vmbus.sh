@@ -1,0 +1,1 @@
+../../../selftests/hv_vmbus/hv_vmbus.sh

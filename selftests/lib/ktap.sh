@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# TAP 13 helpers for the hyperv-ic kselftests (POSIX sh, busybox is
+# enough). Sourced from the test's own directory (the test guest's /suite)
+# or from selftests/lib/.
+#
+#   diag TEXT  pass DESC  fail DESC [WHY...]  skip DESC WHY
+#   check DESC WHY-IF-FAILED CMD...   is GOT WANT DESC
+
+n=0
+failed=0
+
+diag() {
+	printf '%s\n' "$*" | sed 's/^/# /'
+}
+
+pass() {
+	n=$((n + 1))
+	echo "ok $n $1"
+}
+
+fail() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n $1"
+	shift
+	[ $# -gt 0 ] && diag "$@"
+	return 0
+}
+
+skip() {
+	n=$((n + 1))
+	echo "ok $n $1 # SKIP $2"
+}
+
+check() {
+	_desc=$1
+	_why=$2
+	shift 2
+	if "$@"; then
+		pass "$_desc"
+	else
+		fail "$_desc" "$_why"
+	fi
+}
+
+is() {
+	if [ "$1" = "$2" ]; then
+		pass "$3"
+	else
+		fail "$3" "got '$1', want '$2'"
+	fi
+}
