@@ -8,6 +8,7 @@
 
 SCSI0=5c1c5c10-0000-4000-8000-000000000001
 OLD=5c1c5c10-0000-4000-8000-000000000002
+FC=5c1c5c10-0000-4000-8000-0000000000fc
 DEVS=/sys/bus/vmbus/devices
 case $HV_HOST in
 ws2012) PROTO=5.1 ;;
@@ -78,6 +79,26 @@ if [ -e "/sys/bus/vmbus/drivers/hv_storvsc/$OLD" ]; then
 	t_fail "the 2.0-only controller stays unbound"
 else
 	t_pass "the 2.0-only controller stays unbound"
+fi
+
+# --- the FC flavour: class id, the port and node names from FCHBA_DATA
+# in Linux's fc_host, its disk
+if poll 10 bound "$FC"; then
+	t_pass "fc0 bound to hv_storvsc"
+else
+	t_fail "fc0 bound to hv_storvsc"
+fi
+t_is "$(cat "$DEVS/$FC/class_id" 2>/dev/null)" \
+	"{2f9bcc4a-0069-4af3-b76b-6fd0be528cda}" "fc0 has the synthetic FC class id"
+_fh=$(ls -d "$DEVS/$FC"/host* 2>/dev/null | head -n 1)
+_fh=${_fh##*/}
+t_is "$(cat /sys/class/fc_host/"$_fh"/port_name 2>/dev/null)|$(cat /sys/class/fc_host/"$_fh"/node_name 2>/dev/null)" \
+	"0x5001dd00000000a1|0x5001dd00000000a0" "fc0: fc_host port and node names from FCHBA_DATA"
+fc_disk() { ls -d /sys/class/scsi_disk/"${_fh#host}":0:0:0 >/dev/null 2>&1; }
+if poll 10 fc_disk; then
+	t_pass "fc0: its disk is attached"
+else
+	t_fail "fc0: its disk is attached" "$(ls /sys/class/scsi_disk 2>&1)"
 fi
 
 # --- the disks: LUN 0 (raw, 256 MiB), 1 (qcow2, 128 MiB), 2 (read-only)
