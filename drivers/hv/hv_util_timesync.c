@@ -6,9 +6,11 @@
  *
  * - SYNC sets the clock (do_settimeofday64()) to the host's time, always.
  * - SAMPLE sets it only when the clock is more than timesync_sample_ms
- *   away from the host's (0: never); FreeBSD does the same with 100 ms.
- *   The default is one second: a sample of message version < 4.0 has no
- *   send time, so its transit through a busy guest would look like drift.
+ *   (default 100, as FreeBSD; 0: never) away from the host's.  This also
+ *   corrects what a SYNC of message version < 4.0 could not know: how
+ *   long it took to reach the guest (those versions carry no send time,
+ *   so a sample's transit time counts as offset too: a busy guest may see
+ *   its clock stepped back by it, and forward again on the next sample).
  *
  * The host's time is aged to the moment the clock is set.  Message version
  * 4.0 carries the partition reference time (TIME_REF_COUNT, 100 ns units)
@@ -36,10 +38,10 @@
 
 #include "hv_util.h"
 
-static unsigned int timesync_sample_ms = 1000;
+static unsigned int timesync_sample_ms = 100;
 module_param(timesync_sample_ms, uint, 0644);
 MODULE_PARM_DESC(timesync_sample_ms,
-		 "Set the clock on a time sample more than this many ms off (0: never; default 1000)");
+		 "Set the clock on a time sample more than this many ms off (0: never; default 100)");
 
 /* 100 ns units */
 #define TIMESYNC_UNITS_PER_SEC	10000000ULL
