@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+# bench/storage, in the guest: one workload on one disk, then power off.
+# The kernel command line says which: bench.dev=storvsp|virtio-blk|
+# virtio-scsi, bench.work=none|qd1|qd32|seq. Prints "BENCH key=value..."
+# lines for bench/storage/storage.sh.
+. /lib/hvtest/tap.sh
+
+dev= work=
+for a in $(cat /proc/cmdline); do
+	case $a in
+	bench.dev=*) dev=${a#*=} ;;
+	bench.work=*) work=${a#*=} ;;
+	esac
+done
+
+case $dev in
+storvsp) modprobe hv_vmbus; modprobe hv_storvsc; modprobe sd_mod; disk=sda ;;
+virtio-blk) modprobe virtio_pci; modprobe virtio_blk; disk=vda ;;
+virtio-scsi) modprobe virtio_pci; modprobe virtio_scsi; modprobe sd_mod; disk=sda ;;
+esac
+i=0
+while [ ! -b /dev/$disk ] && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+t_ok "$dev: /dev/$disk" test -b /dev/$disk
+
+irqs() {
+	# every interrupt of every CPU, all sources
+	awk 'NR > 1 { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i } END { print s }' /proc/interrupts
+}
+
+# fio's terse output: field 8 is read IOPS, 7 read KiB/s
+run() {
+	fio --minimal --name=b --filename=/dev/$disk --direct=1 --readonly "$@" \
+		>/tmp/fio.out 2>&1
+}
+i0=$(irqs)
+case $work in
+# the baseline run still starts fio (its start-up, 64 shared libraries,
+# is not the workload's): one read
+none) ios=0; run --rw=randread --bs=4k --ioengine=psync --iodepth=1 --number_ios=1 --size=256M ;;
+qd1) ios=10000; run --rw=randread --bs=4k --ioengine=psync --iodepth=1 --number_ios=$ios --size=256M ;;
+qd32) ios=20000; run --rw=randread --bs=4k --ioengine=libaio --iodepth=32 --number_ios=$ios --size=256M ;;
+seq) ios=768; run --rw=read --bs=1M --ioengine=libaio --iodepth=4 --size=256M --loops=3 ;;
+esac
+st=$?
+i1=$(irqs)
+t_is "$st" 0 "$dev $work: fio"
+iops=0 kibs=0
+[ "$work" != none ] && IFS=';' read -r _ _ _ _ _ _ kibs iops _ </tmp/fio.out
+echo "BENCH dev=$dev work=$work ios=$ios iops=$iops kibs=$kibs irqs=$((i1 - i0))"
+t_done
