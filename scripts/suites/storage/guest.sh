@@ -51,6 +51,7 @@ no_disk() { ! disk_at "$1" >/dev/null; }
 modprobe hv_vmbus
 modprobe sd_mod
 modprobe crc32c_generic	# ext4's metadata checksums
+modprobe sg
 modprobe ext4
 t_ok "modprobe hv_storvsc" modprobe hv_storvsc
 
@@ -147,24 +148,27 @@ echo "STORAGE-MEASURE 2"
 sleep 2
 t_ok "umount" umount /mnt/a
 
-# --- read-only disk: the block layer refuses; with the flag cleared the
-# WRITE reaches the disk and fails (DATA PROTECT), it does not hang
+# --- read-only disk: the block layer refuses (sd saw write protect); a
+# WRITE(10) sent past it (fio's sg engine, SG_IO on the disk's sg node)
+# reaches the disk and fails with DATA PROTECT, it does not hang
 if dd if=/dev/zero of=/dev/"$R" bs=4k count=1 2>/tmp/ro.err; then
 	t_fail "write to the read-only $R refused"
 else
 	t_pass "write to the read-only $R refused"
 fi
-blockdev --setrw /dev/"$R" 2>/dev/null
+SG=$(ls /sys/block/"$R"/device/scsi_generic/ 2>/dev/null | head -n 1)
 _t0=$(uptime_ds)
-if fio --name=ro --filename=/dev/"$R" --rw=write --bs=4k --size=64k \
-	--direct=1 --ioengine=psync >/tmp/fio-ro.out 2>&1; then
-	t_fail "a WRITE reaching the read-only disk fails" "$(tail -n 5 /tmp/fio-ro.out)"
+if [ -z "$SG" ]; then
+	t_fail "a WRITE(10) reaching the read-only disk fails" "no sg node for $R"
+elif fio --name=ro --filename=/dev/"$SG" --ioengine=sg --rw=write --bs=4k \
+	--size=64k >/tmp/fio-ro.out 2>&1; then
+	t_fail "a WRITE(10) reaching the read-only disk fails" "$(tail -n 5 /tmp/fio-ro.out)"
 else
-	t_pass "a WRITE reaching the read-only disk fails"
-	t_diag "$(grep -m 2 -i 'err' /tmp/fio-ro.out)"
+	t_pass "a WRITE(10) reaching the read-only disk fails"
+	grep -m 3 -i 'err\|sense\|protect' /tmp/fio-ro.out | sed 's/^/# /'
 fi
 t_ok "... within 30 s ($(( ($(uptime_ds) - _t0) / 10 )) s)" test $(( $(uptime_ds) - _t0 )) -lt 300
-dmesg | grep -m 2 -i 'protect' | sed 's/^/# /'
+echo "STORAGE-RO-DONE"
 
 # --- fio randrw with crc32c verification over two disks; with 2 vCPUs
 # one job per CPU, so that both channels carry I/O

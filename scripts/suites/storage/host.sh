@@ -63,6 +63,18 @@ else
 	t_fail "fstrim gave back at least 32 MiB of d0.img" "no STORAGE-MEASURE 1"
 fi
 
+# ---- the read-only disk's refusals: scsi-disk's DATA PROTECT, seen as an
+# answer with sense (hvhost's counters count no guest error for it)
+if wait_console '^STORAGE-RO-DONE'; then
+	s=$(status scsi0)
+	case $s in
+	*" errors 0 "*) t_pass "scsi0 after the write to the read-only disk: no guest error" ;;
+	*) t_fail "scsi0 after the write to the read-only disk: no guest error" "$s" ;;
+	esac
+else
+	t_fail "scsi0 after the write to the read-only disk: no guest error" "no STORAGE-RO-DONE"
+fi
+
 # ---- the controllers' state after the fio runs
 if wait_console '^STORAGE-STATUS$'; then
 	s=$(status scsi0)
