@@ -241,5 +241,20 @@ else
 	t_pass "no error on $A in dmesg"
 fi
 echo "STORAGE-STATUS-END"
-sleep 5
+sleep 2
+
+# --- a controller hot-removed (the 2.0-only one the guest refused):
+# rescinded, released, QEMU goes on
+echo "STORAGE-UNPLUG-OLD"
+old_gone() { [ ! -e "$DEVS/$OLD" ]; }
+if poll 30 old_gone; then
+	t_pass "the 2.0-only controller rescinded: gone from the VMBus"
+else
+	t_fail "the 2.0-only controller rescinded: gone from the VMBus" "still there after 30 s"
+fi
+t_ok "scsi0's disk $A still reads (100 direct reads)" fio --name=after --filename=/dev/"$A" \
+	--rw=randread --bs=4k --direct=1 --ioengine=psync --number_ios=100 \
+	--size=256M --readonly --output=/dev/null
+echo "STORAGE-UNPLUG-DONE"
+sleep 3
 t_done

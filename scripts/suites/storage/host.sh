@@ -169,4 +169,22 @@ if wait_console '^STORAGE-STATUS-END'; then
 else
 	t_fail "scsi0: ENUMERATE_BUS and REMOVE_DEVICE sent, no guest error" "no STORAGE-STATUS-END"
 fi
+if wait_console '^STORAGE-UNPLUG-OLD'; then
+	old_deleted() {
+		grep -q '"DEVICE_DELETED".*"device": "old"' "$QMP_EVENTS" 2>/dev/null
+	}
+	q device_del id=old
+	n=0
+	until old_deleted || [ $n -ge 300 ] || vm_stopped; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	if old_deleted; then
+		t_pass "device_del of the 2.0-only controller: DEVICE_DELETED"
+	else
+		t_fail "device_del of the 2.0-only controller: DEVICE_DELETED" "$QR"
+	fi
+else
+	t_fail "device_del of the 2.0-only controller: DEVICE_DELETED" "no STORAGE-UNPLUG-OLD"
+fi
 t_done
