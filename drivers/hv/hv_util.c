@@ -327,6 +327,10 @@ static struct hvic_driver hv_util_driver = {
 	.id_table = hv_util_ids,
 	.probe = hv_util_probe,
 	.remove = hv_util_remove,
+	/* The channels open side by side (module init still waits for all) */
+	.driver = {
+		.probe_type = PROBE_PREFER_ASYNCHRONOUS,
+	},
 };
 
 static int __init hv_util_init(void)
