@@ -216,18 +216,9 @@ static void hv_util_callback(struct hvic_channel *chan, void *ctx)
 	for (;;) {
 		ret = hvic_recv(chan, u->buf, HV_UTIL_BUF_BYTES, &len,
 				&trans_id);
-		if (ret == -ENOBUFS) {
-			/*
-			 * hvic_recv() leaves it in the ring and the API has no
-			 * way to skip it: the service stops until the channel
-			 * is opened again.
-			 */
-			dev_warn_ratelimited(&u->hdev->dev,
-					     "%s: packet of %u bytes exceeds the %u-byte buffer; service stalled\n",
-					     u->srv->name, len,
-					     HV_UTIL_BUF_BYTES);
-			return;
-		}
+		/* Too big for any IC message: dropped (and logged) by the core */
+		if (ret == -ENOBUFS)
+			continue;
 		if (ret) {
 			if (ret != -ENODEV)
 				dev_warn_ratelimited(&u->hdev->dev,

@@ -193,7 +193,7 @@ void vmbus_waiter_init(struct vmbus_waiter *w, u32 msgtype,
 		       struct hvic_channel *chan, u32 key0, u32 key1);
 int vmbus_post_and_wait(void *msg, u32 len, struct vmbus_waiter *w,
 			unsigned long timeout);
-void vmbus_waiter_add(struct vmbus_waiter *w);
+int vmbus_waiter_add(struct vmbus_waiter *w);
 void vmbus_waiter_cancel(struct vmbus_waiter *w);
 void vmbus_cancel_waiters(struct hvic_channel *chan);
 
@@ -226,6 +226,7 @@ struct hvic_channel {
 	bool dedicated_interrupt;
 	bool rescinded;
 	bool released;			/* RELID_RELEASED sent */
+	bool device_removed;		/* vmbus_device_remove() done */
 
 	struct hvic_device *device;	/* the primary's device */
 	struct hvic_channel *primary;	/* NULL for a primary */

@@ -78,27 +78,41 @@ static int vmbus_uevent(struct device *dev, struct kobj_uevent_env *env)
 			      (int)sizeof(hdev->class_id), &hdev->class_id);
 }
 
+static void vmbus_driver_gone(struct hvic_device *hdev);
+
 static int vmbus_probe(struct device *dev)
 {
 	struct hvic_driver *drv = to_hvic_driver(dev->driver);
 	struct hvic_device *hdev = to_hvic_device(dev);
 	const struct hv_vmbus_device_id *id = vmbus_match_id(drv, hdev);
+	int ret;
 
 	if (!id || !drv->probe)
 		return -ENODEV;
 	if (hvic_channel_rescinded(hdev->channel))
 		return -ENODEV;
-	return drv->probe(hdev, id);
+	ret = drv->probe(hdev, id);
+	/* Nothing of the driver's stays behind a failed probe */
+	if (ret)
+		vmbus_driver_gone(hdev);
+	return ret;
 }
 
 static void vmbus_remove(struct device *dev)
 {
 	struct hvic_driver *drv = to_hvic_driver(dev->driver);
 	struct hvic_device *hdev = to_hvic_device(dev);
-	struct hvic_channel *primary = hdev->channel, *sub;
 
 	if (drv->remove)
 		drv->remove(hdev);
+	vmbus_driver_gone(hdev);
+}
+
+static void vmbus_driver_gone(struct hvic_device *hdev)
+{
+	struct hvic_channel *primary = hdev->channel, *sub;
+	struct device *dev = &hdev->dev;
+
 	/* No more sub-channel calls; whatever the driver left open is closed */
 	mutex_lock(&vmbus_channels_lock);
 	primary->sub_cb = NULL;
@@ -460,12 +474,10 @@ void vmbus_channel_sysfs_del(struct hvic_channel *chan)
 /* Devices                                                            */
 /* ------------------------------------------------------------------ */
 
+/* The memory goes with the primary channel (sub-channels point to it) */
 static void vmbus_device_release(struct device *dev)
 {
-	struct hvic_device *hdev = to_hvic_device(dev);
-
-	vmbus_channel_put(hdev->channel);
-	kfree(hdev);
+	vmbus_channel_put(to_hvic_device(dev)->channel);
 }
 
 int vmbus_device_add(struct hvic_channel *primary)
@@ -488,7 +500,6 @@ int vmbus_device_add(struct hvic_channel *primary)
 
 	ret = device_register(&dev->dev);
 	if (ret) {
-		primary->device = NULL;
 		put_device(&dev->dev);
 		return ret;
 	}
@@ -503,16 +514,21 @@ void vmbus_device_remove(struct hvic_channel *primary)
 	struct hvic_device *dev = primary->device;
 	struct hvic_channel *sub;
 
-	if (!dev)
-		return;
 	mutex_lock(&vmbus_channels_lock);
+	/* Once: a rescind and the unload may both get here */
+	if (!dev || primary->device_removed) {
+		mutex_unlock(&vmbus_channels_lock);
+		return;
+	}
+	primary->device_removed = true;
 	list_for_each_entry(sub, &primary->subs, sub_node)
 		vmbus_channel_sysfs_del(sub);
 	vmbus_channel_sysfs_del(primary);
 	mutex_unlock(&vmbus_channels_lock);
 	kobject_put(dev->channels_kobj);
 	dev->channels_kobj = NULL;
-	device_unregister(&dev->dev);
+	if (device_is_registered(&dev->dev))
+		device_unregister(&dev->dev);
 }
 
 /* ------------------------------------------------------------------ */

@@ -61,12 +61,10 @@ static int vmbus_gpadl_create_pfns(struct hvic_channel *chan, const u64 *pfns,
 	memcpy(m.hdr.range.pfn_array, pfns, n * sizeof(u64));
 
 	vmbus_waiter_init(w, VMBUS_MSG_GPADL_CREATED, chan, chan->relid, handle);
-	if (READ_ONCE(chan->rescinded)) {
-		ret = -ENODEV;
-		goto out;
-	}
 	/* Wait for the answer only after the last body is posted */
-	vmbus_waiter_add(w);
+	ret = vmbus_waiter_add(w);
+	if (ret)
+		goto out;
 	ret = vmbus_post_msg(&m, sizeof(m.hdr) + n * sizeof(u64));
 	for (done = n; !ret && done < npages; done += n) {
 		n = min_t(u32, npages - done, VMBUS_GPADL_BODY_PFNS);
@@ -323,9 +321,12 @@ static void vmbus_channel_do_close(struct hvic_channel *chan)
 	WRITE_ONCE(chan->callback, NULL);
 	vmbus_sync_callbacks();
 
+	ret = 0;
 	if (!READ_ONCE(chan->rescinded))
-		vmbus_post_msg(&msg, sizeof(msg));
-	ret = hvic_gpadl_teardown(chan, &chan->ring_gpadl);
+		ret = vmbus_post_msg(&msg, sizeof(msg));
+	/* Not closed on the host: its rings stay mapped there */
+	if (!ret)
+		ret = hvic_gpadl_teardown(chan, &chan->ring_gpadl);
 	if (ret && chan->ring_gpadl.handle) {
 		dev_err(&chan->device->dev, "relid %u: ring GPADL %#x not torn down (%d); leaking %u pages\n",
 			chan->relid, chan->ring_gpadl.handle, ret,
@@ -645,8 +646,10 @@ int hvic_recv(struct hvic_channel *chan, void *buf, u32 buflen, u32 *len,
 
 		plen = hvic_pkt_data_len(d);
 		*len = plen;
-		if (plen > buflen)
+		if (plen > buflen) {
+			hvic_recv_next(chan);
 			return -ENOBUFS;
+		}
 		memcpy(buf, hvic_pkt_data(d), plen);
 		if (trans_id)
 			*trans_id = d->trans_id;
@@ -659,8 +662,15 @@ int hvic_recv(struct hvic_channel *chan, void *buf, u32 buflen, u32 *len,
 	off = desc.offset8 * 8;
 	plen = total - VMBUS_PKT_TRAILER_SIZE - off;
 	*len = plen;
-	if (plen > buflen)
+	if (plen > buflen) {
+		/* Left in the ring it would block everything after it */
+		atomic64_inc(&chan->bad_packets);
+		dev_warn_ratelimited(&chan->device->dev,
+				     "relid %u: dropped a packet with a %u-byte payload (type %u); the driver takes at most %u\n",
+				     chan->relid, plen, desc.type, buflen);
+		hv_ring_consume(&chan->in, total);
 		return -ENOBUFS;
+	}
 	hv_ring_copy_out(&chan->in, off, buf, plen);
 	if (trans_id)
 		*trans_id = desc.trans_id;

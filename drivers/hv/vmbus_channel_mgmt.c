@@ -35,6 +35,8 @@ static DEFINE_SPINLOCK(vmbus_waiters_lock);
 static LIST_HEAD(vmbus_waiters);
 
 static struct workqueue_struct *vmbus_wq;
+/* Unloading: offers and rescinds are no longer handled */
+static bool vmbus_stopping;
 static DECLARE_COMPLETION(vmbus_offers_done);
 
 /* Channels with data left after a bounded drain, polled again */
@@ -125,13 +127,22 @@ void vmbus_waiter_init(struct vmbus_waiter *w, u32 msgtype,
 	init_completion(&w->done);
 }
 
-void vmbus_waiter_add(struct vmbus_waiter *w)
+/*
+ * -ENODEV if the channel is rescinded: the interrupt marks it before it
+ * takes the lock to end the waits, so a waiter added later sees the mark.
+ */
+int vmbus_waiter_add(struct vmbus_waiter *w)
 {
 	unsigned long flags;
+	int ret = 0;
 
 	spin_lock_irqsave(&vmbus_waiters_lock, flags);
-	list_add_tail(&w->node, &vmbus_waiters);
+	if (w->chan && READ_ONCE(w->chan->rescinded))
+		ret = -ENODEV;
+	else
+		list_add_tail(&w->node, &vmbus_waiters);
 	spin_unlock_irqrestore(&vmbus_waiters_lock, flags);
+	return ret;
 }
 
 /* Take @w off the list (if the answer has not done so) */
@@ -158,9 +169,9 @@ int vmbus_post_and_wait(void *msg, u32 len, struct vmbus_waiter *w,
 {
 	int ret;
 
-	if (w->chan && READ_ONCE(w->chan->rescinded))
-		return -ENODEV;
-	vmbus_waiter_add(w);
+	ret = vmbus_waiter_add(w);
+	if (ret)
+		return ret;
 	ret = vmbus_post_msg(msg, len);
 	if (ret) {
 		vmbus_waiter_cancel(w);
@@ -285,15 +296,6 @@ void vmbus_isr_message(const struct hv_message *msg)
 		vmbus_answer(kind, type, buf, len);
 		return;
 	}
-	if (!vmbus_wq)
-		return;
-	mw = kmalloc(sizeof(*mw), GFP_ATOMIC);
-	if (!mw) {
-		pr_err_ratelimited("out of memory: dropped %s\n", kind->name);
-		return;
-	}
-	memcpy(mw->msg.buf, buf, len);
-	mw->len = len;
 	/* A rescind ends the channel's waits at once: they may block the queue */
 	if (type == VMBUS_MSG_RESCIND_CHANNELOFFER) {
 		struct hvic_channel *chan;
@@ -308,6 +310,16 @@ void vmbus_isr_message(const struct hv_message *msg)
 		}
 		rcu_read_unlock();
 	}
+	/* Unloading: the channels go anyway, no new device is added */
+	if (!vmbus_wq || READ_ONCE(vmbus_stopping))
+		return;
+	mw = kmalloc(sizeof(*mw), GFP_ATOMIC);
+	if (!mw) {
+		pr_err_ratelimited("out of memory: dropped %s\n", kind->name);
+		return;
+	}
+	memcpy(mw->msg.buf, buf, len);
+	mw->len = len;
 	INIT_WORK(&mw->work, vmbus_msg_work_fn);
 	queue_work(vmbus_wq, &mw->work);
 }
@@ -435,6 +447,8 @@ static void vmbus_channel_free(struct kref *kref)
 
 	if (chan->primary)
 		vmbus_channel_put(chan->primary);
+	else
+		kfree(chan->device);
 	kfree(chan);
 }
 
@@ -496,7 +510,7 @@ static void vmbus_on_offer(const void *msg, u32 len)
 		goto unlock;
 	if (o->sub_channel_index) {
 		primary = vmbus_find_primary(&o->if_instance);
-		if (!primary) {
+		if (!primary || !primary->device) {
 			pr_warn_ratelimited("dropped sub-channel offer %u (relid %u): no primary channel %pUl\n",
 					    o->sub_channel_index, o->child_relid,
 					    &o->if_instance);
@@ -542,9 +556,14 @@ static void vmbus_on_offer(const void *msg, u32 len)
 		list_add_tail(&chan->sub_node, &primary->subs);
 		vmbus_channel_sysfs_add(chan);
 		mutex_unlock(&vmbus_channels_lock);
-		/* The driver opens it: outside our lock, it waits for answers */
-		if (primary->sub_cb)
+		/*
+		 * The driver opens it: outside our lock (it waits for answers),
+		 * under the device lock, so not while its remove() runs
+		 */
+		device_lock(&primary->device->dev);
+		if (primary->sub_cb && primary->device->dev.driver)
 			primary->sub_cb(chan);
+		device_unlock(&primary->device->dev);
 		return;
 	}
 	mutex_unlock(&vmbus_channels_lock);
@@ -590,10 +609,14 @@ static void vmbus_channel_forget(struct hvic_channel *chan, bool release)
 static void vmbus_remove_subchannel(struct hvic_channel *sub, bool release)
 {
 	struct hvic_channel *primary = sub->primary;
-	void (*removed_cb)(struct hvic_channel *sub) = primary->sub_removed_cb;
 
-	if (removed_cb && primary->device)
-		removed_cb(sub);
+	/* Not while the driver's probe or remove runs */
+	if (primary->device) {
+		device_lock(&primary->device->dev);
+		if (primary->sub_removed_cb && primary->device->dev.driver)
+			primary->sub_removed_cb(sub);
+		device_unlock(&primary->device->dev);
+	}
 	vmbus_channel_force_close(sub);
 
 	mutex_lock(&vmbus_channels_lock);
@@ -651,6 +674,7 @@ int vmbus_request_offers(void)
 	struct vmbus_msg_header msg = { .msgtype = VMBUS_MSG_REQUESTOFFERS };
 	int ret;
 
+	WRITE_ONCE(vmbus_stopping, false);
 	reinit_completion(&vmbus_offers_done);
 	ret = vmbus_post_msg(&msg, sizeof(msg));
 	if (ret)
@@ -669,6 +693,7 @@ void vmbus_remove_all_channels(void)
 	unsigned long relid;
 
 	/* No new offers or rescinds are handled after this */
+	WRITE_ONCE(vmbus_stopping, true);
 	flush_workqueue(vmbus_wq);
 
 	for (;;) {
@@ -717,6 +742,7 @@ void vmbus_remove_all_channels(void)
 int vmbus_mgmt_init(void)
 {
 	WRITE_ONCE(vmbus_dying, false);
+	WRITE_ONCE(vmbus_stopping, false);
 	tasklet_setup(&vmbus_event_tasklet, vmbus_event_fn);
 	vmbus_wq = alloc_ordered_workqueue("hv_vmbus", 0);
 	return vmbus_wq ? 0 : -ENOMEM;

@@ -279,6 +279,12 @@ int vmbus_connect(void)
 		pr_err("Unable to connect to host: %s\n",
 		       ret == -ECONNREFUSED ? "no VMBus version in common" :
 		       "no answer or error");
+		/* A late answer to a contact may still make the host use them */
+		if (ret == -ETIMEDOUT) {
+			vmbus_conn.int_page = NULL;
+			vmbus_conn.monitor[0] = NULL;
+			vmbus_conn.monitor[1] = NULL;
+		}
 		vmbus_free_pages();
 		return ret;
 	}
@@ -303,10 +309,18 @@ void vmbus_disconnect(void)
 					  VMBUS_UNLOAD_TIMEOUT);
 		kfree(w);
 	}
-	if (ret)
-		pr_warn("UNLOAD not answered (%d); the host may keep our channels until reset\n",
-			ret);
 	WRITE_ONCE(vmbus_conn.version, 0);
+	/* The event tasklet reads the interrupt page */
+	vmbus_sync_callbacks();
+	if (ret) {
+		/* The host may still write our pages: leave them to it */
+		pr_warn("UNLOAD not answered (%d); the host may keep our channels until reset; leaking 3 pages\n",
+			ret);
+		vmbus_conn.int_page = NULL;
+		vmbus_conn.monitor[0] = NULL;
+		vmbus_conn.monitor[1] = NULL;
+		return;
+	}
 	vmbus_free_pages();
 }
 

@@ -224,8 +224,8 @@ static inline u32 hvic_pkt_data_len(const struct vmbus_packet_desc *desc)
 
 /*
  * Copy the next packet's payload into @buf: 0 with *@len = 0 when the
- * ring is empty; -ENOBUFS (packet left in the ring, *@len its payload
- * size) when @buf is too small.
+ * ring is empty; -ENOBUFS (the packet dropped and logged, *@len its
+ * payload size) when @buf is too small.
  */
 int hvic_recv(struct hvic_channel *chan, void *buf, u32 buflen, u32 *len,
 	      u64 *trans_id);

@@ -15,6 +15,8 @@
 #                                 (default 0: skip that test)
 #   HV_PLATFORM_HOST_EVENTS=N     ... and set N event flags (default 0)
 #   HV_PLATFORM_WAIT=SEC          how long to wait for them (default 120)
+#   HV_PLATFORM_VMBUS_VERSION=M.m the VMBus version the host should give
+#                                 (default: not checked)
 
 KSFT_PASS=0
 KSFT_FAIL=1
@@ -109,6 +111,10 @@ pass "$SYS exists"
 # ------------------------------------------------------------- detection
 dmesg >/tmp/hv_platform.dmesg
 summary='hv_vmbus: Hyper-V [0-9]+\.[0-9]+\.[0-9]+ detected, hypercall page ok, SynIC on [0-9]+ CPUs \(IRQ [0-9]+, vector 0x[0-9a-f]+ on CPU [0-9]+\), (VMBus [0-9]+\.[0-9]+|VMBus not connected), clocksource [a-z_]+'
+if [ -n "${HV_PLATFORM_VMBUS_VERSION:-}" ]; then
+	is "$(cat "$SYS/vmbus_version" 2>/dev/null)" "$HV_PLATFORM_VMBUS_VERSION" \
+		"VMBus version $HV_PLATFORM_VMBUS_VERSION negotiated ($SYS/vmbus_version)"
+fi
 if grep -Eq "$summary" /tmp/hv_platform.dmesg; then
 	pass "dmesg: detection summary line"
 	diag "$(grep -E "$summary" /tmp/hv_platform.dmesg | tail -n 1)"
