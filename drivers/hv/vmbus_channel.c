@@ -383,14 +383,22 @@ void vmbus_channel_event(struct hvic_channel *chan)
 		cb(chan, chan->ctx);
 		hvic_recv_done(chan);
 		if (!hv_ring_unmask_interrupts(&chan->in))
-			return;
+			break;
 		/* The driver left packets on purpose: it reschedules itself */
 		if (chan->in.priv_read == before || chan->in.broken)
-			return;
+			break;
 		hv_ring_mask_interrupts(&chan->in);
 	}
-	hv_ring_unmask_interrupts(&chan->in);
-	vmbus_channel_repoll(chan);
+	if (round == VMBUS_CALLBACK_ROUNDS) {
+		hv_ring_unmask_interrupts(&chan->in);
+		vmbus_channel_repoll(chan);
+	}
+	/*
+	 * Room the host made in the outbound ring while we drained may have
+	 * come without a signal of its own: look again for the senders
+	 */
+	if (wq_has_sleeper(&chan->send_wq))
+		wake_up(&chan->send_wq);
 }
 
 void hvic_channel_schedule(struct hvic_channel *chan)
