@@ -155,7 +155,14 @@ if has devices; then
 	if [ -n "$open" ]; then
 		c=$open/channels/$(cat "$open/id")
 		diag "$(cat "$c/ring")"
-		pass "an open channel (${open##*/}): interrupts $(cat "$c/interrupts"), events $(cat "$c/events"), in_packets $(awk '$1 == "in_packets" { print $2 }' "$c/ring")"
+		irq=$(cat "$c/interrupts")
+		inp=$(awk '$1 == "in_packets" { print $2 }' "$c/ring")
+		# an open channel has had at least the host's first message
+		if [ "$irq" -gt 0 ] && [ "${inp:-0}" -gt 0 ]; then
+			pass "an open channel (${open##*/}): interrupts $irq, events $(cat "$c/events"), in_packets $inp"
+		else
+			fail "an open channel (${open##*/}) got interrupts and packets" "interrupts $irq, in_packets $inp"
+		fi
 		w=$(cat "$open/out_write_bytes_avail")
 		[ "$w" -gt 0 ] && pass "out_write_bytes_avail of an open channel: $w" ||
 			fail "out_write_bytes_avail of an open channel" "$w"

@@ -11,16 +11,9 @@ fi
 # 50 rmmod/modprobe cycles where it matters most (SMP, newest profile)
 cycles=10
 [ "$HV_HOST" = ws2025 ] && [ "$HV_CPUS" -gt 1 ] && cycles=50
-# the VMBus version each profile's host gives (Documentation/hvhost.md)
-case $HV_HOST in
-ws2008) vmbus=0.13 ;;
-ws2008r2) vmbus=1.1 ;;
-ws2012) vmbus=2.4 ;;
-ws2012r2) vmbus=3.0 ;;
-ws2016) vmbus=4.0 ;;
-ws2019) vmbus=5.2 ;;
-*) vmbus=5.3 ;;
-esac
-HV_PLATFORM_VMBUS_VERSION=$vmbus \
+# the VMBus version each profile's host gives ours: the vmbus suite's table
+# (vmbus-profile.sh links to it)
+. /suite/vmbus-profile.sh
+HV_PLATFORM_VMBUS_VERSION=$VMBUS_VERSION \
 HV_PLATFORM_HOST_MESSAGES=3 HV_PLATFORM_HOST_EVENTS=2 HV_PLATFORM_CYCLES=$cycles \
 	sh /suite/hv_platform.sh

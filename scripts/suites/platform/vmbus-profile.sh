@@ -1,0 +1,1 @@
+../vmbus/profile.sh
