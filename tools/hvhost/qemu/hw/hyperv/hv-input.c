@@ -743,6 +743,18 @@ static void hv_input_class_init(ObjectClass *klass, void *data)
         "state (closed/version/ack/ready), the version accepted, counters");
 }
 
+/*
+ * Hyper-V's instance id by default, which the guest may know the device by;
+ * instanceid= gives a second keyboard or mouse one of its own.
+ */
+static void hv_input_instance_init(Object *obj)
+{
+    HvInput *in = HV_INPUT(obj);
+
+    qemu_uuid_parse(hv_input_info(in)->instanceid,
+                    &VMBUS_DEVICE(obj)->instanceid);
+}
+
 static const Property kbd_properties[] = {
     DEFINE_PROP_UINT32("version", HvInput, version, HV_KBD_VERSION_1_0),
 };
@@ -759,7 +771,6 @@ static void hv_input_type_class_init(ObjectClass *klass, void *data)
 
     HV_INPUT_CLASS(klass)->info = info;
     qemu_uuid_parse(info->classid, &vdc->classid);
-    qemu_uuid_parse(info->instanceid, &vdc->instanceid);
     if (info == &kbd_info) {
         dc->desc = "Hyper-V synthetic keyboard";
         device_class_set_props(dc, kbd_properties);
@@ -776,6 +787,7 @@ static const TypeInfo hv_input_types[] = {
         .instance_size = sizeof(HvInput),
         .class_size = sizeof(HvInputClass),
         .class_init = hv_input_class_init,
+        .instance_init = hv_input_instance_init,
         .abstract = true,
     }, {
         .name = TYPE_HV_KEYBOARD,
