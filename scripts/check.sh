@@ -10,6 +10,8 @@
 #   SUITES="boot clock ..."                             scripts/suites/<name>
 #   CPUS="1 2"  HOSTS="ws2025 ..."                      vCPU counts, profiles
 # Each is intersected with what a suite declares in its suite.conf.
+#   JOBS=N   guest runs at a time, counted in vCPUs (default: nproc; a
+#            2-vCPU guest takes two); JOBS=1 runs them one after the other
 #
 # Steps:
 #   1. apt-get install what is missing
@@ -22,7 +24,12 @@
 #   5. for bare kinds our modules are built against KDIR; then for every
 #      suite x kind x host x cpus: build the initramfs, boot it on QEMU
 #      (scripts/lib.sh: hvic_qemu_argv, hvic_vm_*), run host.sh alongside
-#      and post.sh after, count the TAP of all three.
+#      and post.sh after, count the TAP of all three. Runs go on side by
+#      side (JOBS), each in a subshell of its own with TMPDIR a directory of
+#      its own (removed after the run) and its suite.conf sourced again
+#      there; each writes its results to its run directory (result.out,
+#      result.counts, result.failures), which are shown and counted in the
+#      order of the runs, as if they had run one after the other.
 #      Every run also adds one test point of its own: the run's status
 #      (EXPECT_STATUS, default 0; see hvic_qemu_status), the guest's TAP
 #      plan, and a console free of kernel splats (WARNING/BUG/Oops/panic/
@@ -61,7 +68,11 @@ SEL_SUITES=${SUITES:-}
 SEL_CPUS=${CPUS:-}
 SEL_HOSTS=${HOSTS:-}
 SEL_BOOT_TIMEOUT=${BOOT_TIMEOUT:-}
-unset KERNELS SUITES CPUS HOSTS BOOT_TIMEOUT
+SEL_JOBS=${JOBS:-$(nproc)}
+unset KERNELS SUITES CPUS HOSTS BOOT_TIMEOUT JOBS
+case $SEL_JOBS in
+'' | *[!0-9]* | 0) hvic_die "JOBS=$SEL_JOBS: a number of guest runs (vCPUs) at a time, 1 or more" ;;
+esac
 # Time for a guest to reach /init. Under TCG a stock kernel needs about 6 s,
 # a bare debug kernel (KASAN, lockdep, kmemleak) about 30 s; the rest is
 # slack for a loaded machine.
@@ -72,20 +83,33 @@ stamp=$(date +%Y%m%d-%H%M%S)
 LOGDIR=$HVIC_TOP/logs/$stamp
 mkdir -p "$LOGDIR"
 ln -sfn "$stamp" "$HVIC_TOP/logs/latest"
+# QMP sockets (short paths: a socket's is at most 107 bytes); scratch
+# space: a TMPDIR per guest run, results of the runner's own lines (RUNTMP)
 SOCKDIR=$(mktemp -d /tmp/hvic-qmp.XXXXXX)
+RUNTMP=$(mktemp -d "${TMPDIR:-/tmp}/hvic-check.XXXXXX")
 
 PASSED=0
 FAILED=0
 SKIPPED=0
 FAILURES=()
-HVIC_VM_PID='' HVIC_VM_CONLOG='' HVIC_VM_EVLOG='' HOST_PID=''
+# guest runs going on: subshell pid -> its weight (vCPUs), run directory,
+# file of its helpers' pids (run_pids)
+declare -A RUN_WEIGHT=() RUN_DIR=() RUN_PIDS=()
 cleanup() {
 	local p
 
-	for p in "$HVIC_VM_PID" "$HVIC_VM_CONLOG" "$HVIC_VM_EVLOG" "$HOST_PID"; do
-		[ -n "$p" ] && kill "$p" 2>/dev/null
+	# each run's subshell stops its QEMU, loggers, host.sh and post.sh on
+	# SIGTERM; their pids are in its run directory too, for a subshell
+	# busy elsewhere
+	for p in "${!RUN_WEIGHT[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+		# shellcheck disable=SC2046 # pids
+		[ -f "${RUN_PIDS[$p]}" ] && kill -TERM $(cat "${RUN_PIDS[$p]}") 2>/dev/null
 	done
-	rm -rf "$SOCKDIR"
+	for p in "${!RUN_WEIGHT[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$SOCKDIR" "$RUNTMP"
 }
 trap cleanup EXIT
 trap 'echo; echo "check.sh: interrupted"; exit 130' INT TERM
@@ -230,9 +254,15 @@ for s in $SEL_SUITES; do
 	[ -f "$HVIC_TOP/scripts/suites/$s/suite.conf" ] || fail "suite $s" "no scripts/suites/$s/suite.conf"
 done
 
-# suite_conf DIR KIND [HOST]: load a suite.conf (with HV_KIND and HV_HOST
-# set, so it may choose per kind and host profile), defaults first.
+# suite_conf DIR KIND [HOST [TMPDIR]]: load a suite.conf (with HV_KIND and
+# HV_HOST set, so it may choose per kind and host profile), defaults first.
+# A suite.conf may make files in TMPDIR (the storage suite's disks): a
+# guest run reads it again with a TMPDIR of its own (run_vm); the runner's
+# own readings get a scratch directory.
 suite_conf() {
+	local TMPDIR=${4:-$RUNTMP/conf}
+
+	mkdir -p "$TMPDIR"
 	KERNELS=$ALL_KERNELS CPUS="1 2" HOSTS=ws2025 TIMEOUT=120 APPEND=
 	MODULES='' IMAGE_MODULES='' BINARIES='' MEM=512 EXPECT_STATUS=0
 	IGNORE_CONSOLE='' DEVICES=''
@@ -330,7 +360,161 @@ for k in $need_kinds; do
 	esac
 done
 
-# run_vm SUITE_DIR KIND HOST CPUS IMAGE
+# ---------------------------------------------------------------- runs
+# Guest runs go on in the background, JOBS vCPUs' worth at a time, each in
+# a subshell of its own (run_start). What a run says and counts goes to
+# files in its run directory (job); the runner shows and counts them in the
+# order the runs were started (the queue, qflush), and its own lines
+# between runs go through the queue too (qjob), so the output is the same
+# as with one run after the other.
+Q_DIR=() Q_NAME=() Q_PID=()
+Q_HEAD=0 Q_N=0 RUN_INFLIGHT=0
+declare -A RUN_EXIT=()
+
+# job DIR CMD...: run CMD with totals from 0 and its output in
+# DIR/result.out; then its totals ("PASSED FAILED SKIPPED") in
+# DIR/result.counts (written last: the results are complete) and its
+# failures in DIR/result.failures (NUL-terminated).
+job() {
+	local dir=$1
+
+	shift
+	PASSED=0 FAILED=0 SKIPPED=0 FAILURES=()
+	"$@" >"$dir/result.out"
+	if [ ${#FAILURES[@]} -gt 0 ]; then
+		printf '%s\0' "${FAILURES[@]}" >"$dir/result.failures"
+	else
+		: >"$dir/result.failures"
+	fi
+	echo "$PASSED $FAILED $SKIPPED" >"$dir/result.counts.tmp" &&
+		mv "$dir/result.counts.tmp" "$dir/result.counts"
+}
+
+# qadd DIR NAME PID: queue the results in DIR (of the run NAME, still going
+# on in the background as PID; empty: complete).
+qadd() {
+	Q_DIR+=("$1") Q_NAME+=("$2") Q_PID+=("$3")
+}
+
+# qflush: show and count the results at the head of the queue, up to the
+# first run still going on.
+qflush() {
+	local dir name pid p f s fl=() ex
+
+	while [ "$Q_HEAD" -lt ${#Q_DIR[@]} ]; do
+		dir=${Q_DIR[Q_HEAD]} name=${Q_NAME[Q_HEAD]} pid=${Q_PID[Q_HEAD]}
+		[ -n "$pid" ] && [ -n "${RUN_WEIGHT[$pid]:-}" ] && break
+		Q_HEAD=$((Q_HEAD + 1))
+		[ -f "$dir/result.out" ] && cat "$dir/result.out"
+		if read -r p f s <"$dir/result.counts" 2>/dev/null; then
+			PASSED=$((PASSED + p)) FAILED=$((FAILED + f)) SKIPPED=$((SKIPPED + s))
+			mapfile -d '' -t fl <"$dir/result.failures"
+			[ ${#fl[@]} -gt 0 ] && FAILURES+=("${fl[@]}")
+		else
+			ex='?'
+			[ -n "$pid" ] && ex=${RUN_EXIT[$pid]:-?}
+			fail "${name:-check.sh}" "ended without its results (exit status $ex)"
+		fi
+	done
+}
+
+# qjob CMD...: run CMD now (job), its results queued behind the runs
+# started before it.
+qjob() {
+	local dir=$RUNTMP/q$Q_N
+
+	Q_N=$((Q_N + 1))
+	mkdir -p "$dir"
+	(job "$dir" "$@")
+	qadd "$dir" "" ""
+	qflush
+}
+
+# run_reap: wait for one of the runs going on to end, and flush the queue.
+run_reap() {
+	local p
+
+	while :; do
+		for p in "${!RUN_WEIGHT[@]}"; do
+			if [ -f "${RUN_DIR[$p]}/result.counts" ] || ! kill -0 "$p" 2>/dev/null; then
+				wait "$p"
+				RUN_EXIT[$p]=$?
+				RUN_INFLIGHT=$((RUN_INFLIGHT - RUN_WEIGHT[$p]))
+				unset "RUN_WEIGHT[$p]" "RUN_DIR[$p]" "RUN_PIDS[$p]"
+				qflush
+				return 0
+			fi
+		done
+		sleep 0.2
+	done
+}
+
+# run_drain: wait for every run going on to end.
+run_drain() {
+	while [ ${#RUN_WEIGHT[@]} -gt 0 ]; do
+		run_reap
+	done
+	qflush
+}
+
+# run_start SUITE_DIR KIND HOST CPUS IMAGE: run_vm in the background once
+# JOBS has room for the guest's vCPUs (all of JOBS for a guest with more);
+# with JOBS=1, wait for it to end.
+run_start() {
+	local name rd w
+
+	name=$(basename "$1")-$2-$3-$4
+	rd=$LOGDIR/$name
+	w=$4
+	[ "$w" -gt "$SEL_JOBS" ] && w=$SEL_JOBS
+	while [ $((RUN_INFLIGHT + w)) -gt "$SEL_JOBS" ]; do
+		run_reap
+	done
+	mkdir -p "$rd"
+	rm -f "$rd"/result.*
+	run_sub "$rd" "$name" "$@" &
+	RUN_WEIGHT[$!]=$w RUN_DIR[$!]=$rd RUN_PIDS[$!]=$RUNTMP/$name.pids
+	RUN_INFLIGHT=$((RUN_INFLIGHT + w))
+	qadd "$rd" "$name" $!
+	[ "$SEL_JOBS" = 1 ] && run_drain
+}
+
+# run_sub RUNDIR NAME SUITE_DIR KIND HOST CPUS IMAGE: the body of a run's
+# subshell (run_start).
+run_sub() {
+	local rd=$1 name=$2
+
+	shift 2
+	HVIC_VM_PID='' HVIC_VM_CONLOG='' HVIC_VM_EVLOG='' HOST_PID='' POST_PID=''
+	RUN_PIDFILE=$RUNTMP/$name.pids
+	trap run_abort TERM
+	job "$rd" run_vm "$@"
+	run_stop
+	rm -rf "${RUNTMP:?}/$name" "$RUN_PIDFILE"
+}
+
+# In a run's subshell: run_pids writes the pids of its helpers (QEMU, the
+# console and event loggers, host.sh, post.sh) to RUN_PIDFILE, for the
+# runner's cleanup; run_stop stops those still going (none after a run
+# that ended normally); run_abort (SIGTERM) stops them and ends the run.
+run_pids() {
+	echo "$HVIC_VM_PID $HVIC_VM_CONLOG $HVIC_VM_EVLOG $HOST_PID $POST_PID" >"$RUN_PIDFILE"
+}
+run_stop() {
+	local p
+
+	for p in "$HVIC_VM_PID" "$HVIC_VM_CONLOG" "$HVIC_VM_EVLOG" "$HOST_PID" "$POST_PID"; do
+		[ -n "$p" ] && kill "$p" 2>/dev/null
+	done
+}
+run_abort() {
+	run_stop
+	exit 143
+}
+
+# run_vm SUITE_DIR KIND HOST CPUS IMAGE: one guest run, in its subshell
+# (run_start): suite.conf read again with TMPDIR a directory of the run's
+# own (removed after the run), which host.sh, post.sh and QEMU get too.
 run_vm() {
 	local sd=$1 k=$2 host=$3 cpus=$4 img=$5
 	local name rd sock append st why=() t0 t1
@@ -338,6 +522,8 @@ run_vm() {
 	name=$(basename "$sd")-$k-$host-$cpus
 	rd=$LOGDIR/$name
 	mkdir -p "$rd"
+	export TMPDIR=$RUNTMP/$name
+	suite_conf "$sd" "$k" "$host" "$TMPDIR"
 	sock=$SOCKDIR/$name.sock
 	append="$HVIC_BASE_APPEND hvtest.kind=$k hvtest.host=$host hvtest.cpus=$cpus $APPEND"
 	echo "$append" >"$rd/cmdline"
@@ -354,15 +540,19 @@ run_vm() {
 		fail "$name" "could not start QEMU (see $rd)"
 		return
 	fi
+	run_pids
 	if [ -f "$sd/host.sh" ]; then
 		(cd "$sd" && exec bash ./host.sh) </dev/null >"$rd/host.tap" 2>"$rd/host.err" &
 		HOST_PID=$!
+		run_pids
 	fi
 	# Boot watchdog: a guest that has not reached /init after BOOT_TIMEOUT s
 	# will not, so the run ends there rather than at the hard timeout.
 	hvic_vm_wait "$((BOOT_TIMEOUT + TIMEOUT))" "$rd/console.txt" \
 		'^hvtest: hyperv-ic test guest' "$BOOT_TIMEOUT"
 	hvic_vm_finish "$rd"
+	HVIC_VM_CONLOG='' HVIC_VM_EVLOG=''
+	run_pids
 	st=$HVIC_VM_STATUS
 	t1=$(date +%s.%N)
 	if [ -n "$HOST_PID" ]; then
@@ -377,12 +567,19 @@ run_vm() {
 		wait "$HOST_PID"
 		local hst=$?
 		HOST_PID=''
+		run_pids
 		[ "$hst" -ne 0 ] && [ "$hst" -ne 1 ] && [ ${#why[@]} -eq 0 ] &&
 			why+=("host.sh exited $hst")
 	fi
 	if [ -f "$sd/post.sh" ]; then
+		# in the background, so that SIGTERM (run_abort) is not held up
 		(cd "$sd" && VM_STATUS=$st exec bash ./post.sh) </dev/null \
-			>"$rd/post.tap" 2>"$rd/post.err"
+			>"$rd/post.tap" 2>"$rd/post.err" &
+		POST_PID=$!
+		run_pids
+		wait "$POST_PID"
+		POST_PID=''
+		run_pids
 	fi
 
 	# Guest TAP: the console without kernel lines.
@@ -427,15 +624,21 @@ run_vm() {
 	fi
 }
 
+# image_failed NAME LOG
+image_failed() {
+	fail "$1 image" "see $2"
+	tail -n 5 "$2" | sed 's/^/    /'
+}
+
 if [ -n "$qemu_ok" ]; then
 	for sd in "${suite_dirs[@]}"; do
 		sname=$(basename "$sd")
 		suite_conf "$sd" ""
 		kinds=$(intersect "$KERNELS" "$SEL_KERNELS")
 		[ -n "$kinds" ] || continue
-		say "== suite $sname"
+		qjob say "== suite $sname"
 		for k in $kinds; do
-			[ -n "${kenv[$k]:-}" ] || { say "  skip $sname/$k: no kernel"; continue; }
+			[ -n "${kenv[$k]:-}" ] || { qjob say "  skip $sname/$k: no kernel"; continue; }
 			suite_conf "$sd" "$k"
 			hosts=$(intersect "$HOSTS" "$SEL_HOSTS")
 			[ -n "$hosts" ] || continue
@@ -444,19 +647,19 @@ if [ -n "$qemu_ok" ]; then
 			if ! hvic_image "$img" "${kenv[$k]}" "$sd" "${updates[$k]:-}" \
 				"$MODULES" "$BINARIES" "$IMAGE_MODULES" \
 				>"$LOGDIR/images/$sname-$k.log" 2>&1; then
-				fail "$sname/$k image" "see $LOGDIR/images/$sname-$k.log"
-				tail -n 5 "$LOGDIR/images/$sname-$k.log" | sed 's/^/    /'
+				qjob image_failed "$sname/$k" "$LOGDIR/images/$sname-$k.log"
 				continue
 			fi
 			for host in $hosts; do
 				# a suite may choose CPUS (and more) per host
 				suite_conf "$sd" "$k" "$host"
 				for c in $(intersect "$CPUS" "$SEL_CPUS"); do
-					run_vm "$sd" "$k" "$host" "$c" "$img"
+					run_start "$sd" "$k" "$host" "$c" "$img"
 				done
 			done
 		done
 	done
+	run_drain
 fi
 
 # ---------------------------------------------------------------- summary
