@@ -90,6 +90,8 @@ SCENARIOS=(
 	"vmbus-echo-ws2008 ws2008 1 vmbus-echo"
 	"vmbus-storvsp-ws2008 ws2008 1 vmbus-storvsp"
 	"vmbus-storvsp-ws2025 ws2025 1 vmbus-storvsp"
+	"vmbus-input-kbd-ws2025 ws2025 1 vmbus-input-kbd"
+	"vmbus-input-mouse-ws2008 ws2008 1 vmbus-input-mouse"
 )
 
 envfile=
@@ -312,6 +314,19 @@ host_request() {	# host_request SOCK TR LINE EVENTS
 (does not say '${a[1]} ${a[2]}')"
 				rc=1
 			fi
+		elif [[ $cmd =~ ^key\ [a-z0-9_]+$ ]]; then
+			# a key pressed and released (input.c)
+			qmp "$sock" "{\"execute\": \"input-send-event\", \"arguments\": {\"events\": [{\"type\": \"key\", \"data\": {\"down\": true, \"key\": {\"type\": \"qcode\", \"data\": \"${a[1]}\"}}}, {\"type\": \"key\", \"data\": {\"down\": false, \"key\": {\"type\": \"qcode\", \"data\": \"${a[1]}\"}}}]}}" >"$SOCKDIR/out"
+			rc=$?
+			out=$(cat "$SOCKDIR/out")
+		elif [[ $cmd =~ ^abs\ [0-9]+\ [0-9]+$ ]]; then
+			qmp "$sock" "{\"execute\": \"input-send-event\", \"arguments\": {\"events\": [{\"type\": \"abs\", \"data\": {\"axis\": \"x\", \"value\": ${a[1]}}}, {\"type\": \"abs\", \"data\": {\"axis\": \"y\", \"value\": ${a[2]}}}]}}" >"$SOCKDIR/out"
+			rc=$?
+			out=$(cat "$SOCKDIR/out")
+		elif [[ $cmd =~ ^btn\ [a-z-]+\ (down|up)$ ]]; then
+			qmp "$sock" "{\"execute\": \"input-send-event\", \"arguments\": {\"events\": [{\"type\": \"btn\", \"data\": {\"down\": $([ "${a[2]}" = down ] && echo true || echo false), \"button\": \"${a[1]}\"}}]}}" >"$SOCKDIR/out"
+			rc=$?
+			out=$(cat "$SOCKDIR/out")
 		elif [[ $cmd =~ ^device_del\ [A-Za-z0-9_.-]+$ ]]; then
 			qmp "$sock" "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"${a[1]}\"}}" >"$SOCKDIR/out"
 			rc=$?
@@ -438,12 +453,21 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE[-TEST]
 			extra=(-device hv-storvsp,id=st
 				-drive "if=none,id=sd0,file=$LOGDIR/$name.img,format=raw"
 				-device scsi-hd,bus=st.0,scsi-id=0,lun=0,drive=sd0) ;;
+		# the synthetic keyboard, mouse (input.c): run.sh injects input
+		input-kbd) extra=(-device hv-keyboard,id=kbd); runner=1 ;;
+		input-mouse) extra=(-device hv-mouse,id=mouse); runner=1 ;;
 		esac
 		append=" hvtest.vmbusdev=$VMBUS_DEV hvtest.vmbustest=$test"
 		if [ "$test" = storvsp ]; then
 			if ! "$QEMU" "${QEMU_L[@]}" -device help 2>/dev/null |
 			     grep -q '"hv-storvsp"'; then
 				point SKIP "$name" "no hv-storvsp in this QEMU"
+				return
+			fi
+		elif [ "${test#input-}" != "$test" ]; then
+			if ! "$QEMU" "${QEMU_L[@]}" -device help 2>/dev/null |
+			     grep -q '"hv-keyboard"'; then
+				point SKIP "$name" "no hv-keyboard in this QEMU"
 				return
 			fi
 		elif [ "$test" = subchannels ] || [ "$test" = echo ]; then
@@ -548,7 +572,9 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE[-TEST]
 
 	[ -n "$bail" ] && point FAIL "$name: guest: $bail"
 	if [ "$mode" = vmbus ]; then
-		if [ "$test" = storvsp ]; then
+		if [ "${test#input-}" != "$test" ]; then
+			point OK "$name: channel under test: ${extra[1]%%,*}"
+		elif [ "$test" = storvsp ]; then
 			point OK "$name: channel under test: hv-storvsp"
 		elif [ "$test" = subchannels ] || [ "$test" = echo ]; then
 			point OK "$name: channel under test: hv-vmbus-test"
@@ -614,6 +640,13 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE[-TEST]
 				point OK "$name: QEMU logged the hostile packets (hv-vmbus-test: and vmbus: lines in qemu.err)"
 			else
 				point FAIL "$name: no hv-vmbus-test/vmbus log lines for the hostile packets in $err"
+			fi
+		fi
+		if [ "${test#input-}" != "$test" ]; then
+			if grep -q "${extra[1]%%,*}: .*dropped" "$err"; then
+				point OK "$name: QEMU logged the malformed messages (${extra[1]%%,*}: lines in qemu.err)"
+			else
+				point FAIL "$name: no ${extra[1]%%,*} log lines for the malformed messages in $err"
 			fi
 		fi
 		if [ "$test" = storvsp ]; then

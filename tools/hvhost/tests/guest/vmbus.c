@@ -43,6 +43,7 @@
  *   storvsp  hv-storvsp with a disk: the storage init sequence at the
  *            profile's protocol (2.0 on ws2008), SCSI commands over
  *            GPA-direct packets, an absent LUN, malformed requests.
+ *   input-kbd, input-mouse  hv-keyboard, hv-mouse (input.c).
  *
  * Wire layouts: vmbusdefs.h.  Output: TAP on COM1 (the plan at the end).
  */
@@ -558,6 +559,7 @@ static bool vmbus_setup(const struct vmbus_cfg *c)
 		vb.dev_name = "hv-storvsp";
 		vb.dev_guid = HV_STORVSP_GUID;
 	}
+	input_device(vb.test, &vb.dev_name, &vb.dev_guid);
 	vb.next_gpadl = 0x100;
 	vb.next_open = 0x4000;
 	vb.next_trans = 0x7000;
@@ -3188,12 +3190,17 @@ static struct {
 	uint32_t ans_len;
 } sv;
 
-/* Take one packet off the host->guest ring: 1, 0 none, -1 malformed */
-static int sv_read(struct vmb_pkt_hdr *ph)
+/*
+ * Take one packet off the host->guest ring of the channel under test
+ * (ring 0): 1 (its payload, at most @size bytes, in @buf; its length in
+ * *@len), 0 none, -1 malformed
+ */
+int vb_chan_recv(struct vmb_pkt_hdr *ph, void *buf, uint32_t size,
+		 uint32_t *len)
 {
 	volatile struct vmb_ring_hdr *h = ec_in(&echo[0]);
 	const volatile uint8_t *data = echo_ring[0][ECHO_OUT_PAGES + 1];
-	uint32_t w = h->write_index, r = h->read_index, avail, off, len;
+	uint32_t w = h->write_index, r = h->read_index, avail, off, plen;
 
 	if (w >= ECHO_IN_SIZE || r >= ECHO_IN_SIZE || (w | r) & 7)
 		return -1;
@@ -3204,16 +3211,21 @@ static int sv_read(struct vmb_pkt_hdr *ph)
 	for (uint32_t i = 0; i < sizeof(*ph); i++)
 		((uint8_t *)ph)[i] = data[(r + i) % ECHO_IN_SIZE];
 	off = ph->offset8 * 8u;
-	len = ph->len8 * 8u;
-	if (off < sizeof(*ph) || off > len || len + VMB_PKT_TRAILER > avail)
+	plen = ph->len8 * 8u;
+	if (off < sizeof(*ph) || off > plen || plen + VMB_PKT_TRAILER > avail)
 		return -1;
-	memset(&sv.ans, 0, sizeof(sv.ans));
-	sv.ans_len = len - off;
-	for (uint32_t i = 0; i < sv.ans_len && i < sizeof(sv.ans); i++)
-		((uint8_t *)&sv.ans)[i] = data[(r + off + i) % ECHO_IN_SIZE];
+	memset(buf, 0, size);
+	*len = plen - off;
+	for (uint32_t i = 0; i < *len && i < size; i++)
+		((uint8_t *)buf)[i] = data[(r + off + i) % ECHO_IN_SIZE];
 	mb();
-	h->read_index = (r + len + VMB_PKT_TRAILER) % ECHO_IN_SIZE;
+	h->read_index = (r + plen + VMB_PKT_TRAILER) % ECHO_IN_SIZE;
 	return 1;
+}
+
+static int sv_read(struct vmb_pkt_hdr *ph)
+{
+	return vb_chan_recv(ph, &sv.ans, sizeof(sv.ans), &sv.ans_len);
 }
 
 /*
@@ -3499,6 +3511,38 @@ static void test_storvsp(void)
 	sv_malformed();
 }
 
+/* ---- for scenarios in other files (vmbus.h) ------------------------ */
+
+bool vb_chan_open(void)
+{
+	memset(echo, 0, sizeof(echo));
+	if (!test_negotiate() || !test_offers())
+		return false;
+	echo[0].relid = vb.relid;
+	echo[0].conn_id = vb.conn_id;
+	return ec_open(&echo[0]);
+}
+
+bool vb_chan_send(uint16_t type, uint16_t flags, uint64_t trans_id,
+		  const void *p, uint32_t n)
+{
+	if (!ec_write_raw(&echo[0], type, flags, trans_id, NULL, 0, 0, p, n,
+			  0, 0, 0))
+		return false;
+	ec_signal(&echo[0]);
+	return true;
+}
+
+int vb_host_do(const char *cmds)
+{
+	return host_do(cmds);
+}
+
+const char *vb_host(void)
+{
+	return vb.host;
+}
+
 /* ---- the mode ------------------------------------------------------ */
 
 int run_vmbus(const struct vmbus_cfg *c)
@@ -3516,6 +3560,10 @@ int run_vmbus(const struct vmbus_cfg *c)
 	}
 	if (ok && !strncmp(vb.test, "storvsp", 8)) {
 		test_storvsp();
+		goto out;
+	}
+	if (ok && !strncmp(vb.test, "input-", 6)) {
+		test_input(vb.test);
 		goto out;
 	}
 	if (ok && (!strncmp(vb.test, "subchannels", 12) ||

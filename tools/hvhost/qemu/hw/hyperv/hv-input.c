@@ -4,7 +4,9 @@
  *   -device hv-keyboard,id=kbd[,version=0x10000]
  *   -device hv-mouse,id=mouse[,version=0x20000]
  *
- *   qom-get kbd status     "state <s> version X.Y sent N queued N ..."
+ *   qom-get kbd status     "state <s> version X.Y events N sent N queued N
+ *                          dropped N refused N errors N leds 0x.."
+ *   qom-get kbd errors     malformed guest messages since the open
  *
  * Each is a VMBus channel of inband packets (input-proto.h).  The guest
  * opens it and asks for a protocol version; the host answers whether it
@@ -17,8 +19,8 @@
  * (scan code set 1 make code, break and E0/E1 flags), the mouse takes
  * button and absolute-axis events and sends one HID input report per
  * sync.  So QMP input-send-event, a VNC client or any UI drives them.  When
- * the channel closes the handler steps back and the PS/2 devices get the
- * events again.
+ * the channel closes the handler steps back: keys go to the PS/2 keyboard
+ * again (absolute moves have no other taker: they are dropped).
  *
  * The mouse's report descriptor: buttons 1-5 (left, right, middle, side,
  * extra) in the first byte, X and Y as 16-bit absolutes 0..32767 (QEMU's
@@ -45,6 +47,7 @@
 #include "qemu/osdep.h"
 #include "qemu/uuid.h"
 #include "qapi/error.h"
+#include "qapi/visitor.h"
 #include "qom/object.h"
 #include "hw/core/cpu.h"
 #include "hw/qdev-properties.h"
@@ -303,6 +306,14 @@ static char *hv_input_get_status(Object *obj, Error **errp)
                            in->version >> 16, in->version & 0xffff,
                            in->events, in->sent, in->q_count, in->dropped,
                            in->refused, in->errors, in->leds);
+}
+
+static void hv_input_get_errors(Object *obj, Visitor *v, const char *name,
+                                void *opaque, Error **errp)
+{
+    uint64_t errors = HV_INPUT(obj)->errors;
+
+    visit_type_uint64(v, name, &errors, errp);
 }
 
 /* The version the guest asked for: accepted or not (and counted). */
@@ -741,6 +752,10 @@ static void hv_input_class_init(ObjectClass *klass, void *data)
     object_class_property_add_str(klass, "status", hv_input_get_status, NULL);
     object_class_property_set_description(klass, "status",
         "state (closed/version/ack/ready), the version accepted, counters");
+    object_class_property_add(klass, "errors", "uint64", hv_input_get_errors,
+                              NULL, NULL, NULL);
+    object_class_property_set_description(klass, "errors",
+        "malformed guest messages dropped since the channel opened");
 }
 
 /*
