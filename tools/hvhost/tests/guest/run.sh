@@ -90,6 +90,7 @@ SCENARIOS=(
 	"vmbus-echo-ws2008 ws2008 1 vmbus-echo"
 	"vmbus-storvsp-ws2008 ws2008 1 vmbus-storvsp"
 	"vmbus-storvsp-ws2025 ws2025 1 vmbus-storvsp"
+	"vmbus-netvsp-ws2025 ws2025 1 vmbus-netvsp"
 	"vmbus-input-kbd-ws2025 ws2025 1 vmbus-input-kbd"
 	"vmbus-input-mouse-ws2008 ws2008 1 vmbus-input-mouse"
 )
@@ -453,12 +454,22 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE[-TEST]
 			extra=(-device hv-storvsp,id=st
 				-drive "if=none,id=sd0,file=$LOGDIR/$name.img,format=raw"
 				-device scsi-hd,bus=st.0,scsi-id=0,lun=0,drive=sd0) ;;
+		# the network adapter (netvsp.c) on user networking, no way out
+		netvsp) extra=(-netdev user,id=nvn,restrict=on
+				-device hv-netvsp,id=nv,netdev=nvn,mac=52:54:00:4e:56:09)
+			runner=1 ;;
 		# the synthetic keyboard, mouse (input.c): run.sh injects input
 		input-kbd) extra=(-device hv-keyboard,id=kbd); runner=1 ;;
 		input-mouse) extra=(-device hv-mouse,id=mouse); runner=1 ;;
 		esac
 		append=" hvtest.vmbusdev=$VMBUS_DEV hvtest.vmbustest=$test"
-		if [ "$test" = storvsp ]; then
+		if [ "$test" = netvsp ]; then
+			if ! "$QEMU" "${QEMU_L[@]}" -device help 2>/dev/null |
+			     grep -q '"hv-netvsp"'; then
+				point SKIP "$name" "no hv-netvsp in this QEMU"
+				return
+			fi
+		elif [ "$test" = storvsp ]; then
 			if ! "$QEMU" "${QEMU_L[@]}" -device help 2>/dev/null |
 			     grep -q '"hv-storvsp"'; then
 				point SKIP "$name" "no hv-storvsp in this QEMU"
@@ -576,6 +587,8 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE[-TEST]
 			point OK "$name: channel under test: ${extra[1]%%,*}"
 		elif [ "$test" = storvsp ]; then
 			point OK "$name: channel under test: hv-storvsp"
+		elif [ "$test" = netvsp ]; then
+			point OK "$name: channel under test: hv-netvsp"
 		elif [ "$test" = subchannels ] || [ "$test" = echo ]; then
 			point OK "$name: channel under test: hv-vmbus-test"
 		elif [ "$VMBUS_DEV" = heartbeat ]; then
@@ -647,6 +660,14 @@ run_scenario() {	# run_scenario NAME PROFILE CPUS MODE[-TEST]
 				point OK "$name: QEMU logged the malformed messages (${extra[1]%%,*}: lines in qemu.err)"
 			else
 				point FAIL "$name: no ${extra[1]%%,*} log lines for the malformed messages in $err"
+			fi
+		fi
+		if [ "$test" = netvsp ]; then
+			if grep -q "hv-netvsp: SEND_RNDIS_PKT: send section 2 of 2" "$err" &&
+			   grep -q "hv-netvsp: QUERY of unknown OID 0x0badc0de" "$err"; then
+				point OK "$name: QEMU logged the malformed input (hv-netvsp: lines in qemu.err)"
+			else
+				point FAIL "$name: no hv-netvsp log lines for the malformed input in $err"
 			fi
 		fi
 		if [ "$test" = storvsp ]; then

@@ -560,6 +560,7 @@ static bool vmbus_setup(const struct vmbus_cfg *c)
 		vb.dev_guid = HV_STORVSP_GUID;
 	}
 	input_device(vb.test, &vb.dev_name, &vb.dev_guid);
+	netvsp_device(vb.test, &vb.dev_name, &vb.dev_guid);
 	vb.next_gpadl = 0x100;
 	vb.next_open = 0x4000;
 	vb.next_trans = 0x7000;
@@ -3190,6 +3191,10 @@ static struct {
 	uint32_t ans_len;
 } sv;
 
+/* the descriptor (between header and payload) of the last packet taken */
+static uint8_t vb_desc[64];
+static uint32_t vb_desc_len;
+
 /*
  * Take one packet off the host->guest ring of the channel under test
  * (ring 0): 1 (its payload, at most @size bytes, in @buf; its length in
@@ -3218,6 +3223,9 @@ int vb_chan_recv(struct vmb_pkt_hdr *ph, void *buf, uint32_t size,
 	*len = plen - off;
 	for (uint32_t i = 0; i < *len && i < size; i++)
 		((uint8_t *)buf)[i] = data[(r + off + i) % ECHO_IN_SIZE];
+	vb_desc_len = off - sizeof(*ph);
+	for (uint32_t i = 0; i < vb_desc_len && i < sizeof(vb_desc); i++)
+		vb_desc[i] = data[(r + sizeof(*ph) + i) % ECHO_IN_SIZE];
 	mb();
 	h->read_index = (r + plen + VMB_PKT_TRAILER) % ECHO_IN_SIZE;
 	return 1;
@@ -3543,6 +3551,29 @@ const char *vb_host(void)
 	return vb.host;
 }
 
+uint32_t vb_chan_desc(void *buf, uint32_t size)
+{
+	uint32_t n = vb_desc_len < size ? vb_desc_len : size;
+
+	memcpy(buf, vb_desc, n < sizeof(vb_desc) ? n : sizeof(vb_desc));
+	return vb_desc_len;
+}
+
+uint32_t vb_gpadl(const void *buf, uint32_t pages)
+{
+	uint64_t pfns[64];
+	uint32_t id = vb.next_gpadl++, status = ~0u;
+
+	if (pages > ARRAY_SIZE(pfns))
+		return 0;
+	for (uint32_t i = 0; i < pages; i++)
+		pfns[i] = PFN(buf) + i;
+	if (gpadl_post(vb.relid, id, pfns, pages, NULL) != ST_SUCCESS ||
+	    !gpadl_created(id, &status, NULL, REPLY_WAIT) || status)
+		return 0;
+	return id;
+}
+
 /* ---- the mode ------------------------------------------------------ */
 
 int run_vmbus(const struct vmbus_cfg *c)
@@ -3560,6 +3591,10 @@ int run_vmbus(const struct vmbus_cfg *c)
 	}
 	if (ok && !strncmp(vb.test, "storvsp", 8)) {
 		test_storvsp();
+		goto out;
+	}
+	if (ok && !strncmp(vb.test, "netvsp", 7)) {
+		test_netvsp();
 		goto out;
 	}
 	if (ok && !strncmp(vb.test, "input-", 6)) {

@@ -36,6 +36,15 @@ int vb_chan_recv(struct vmb_pkt_hdr *ph, void *buf, uint32_t size,
 int vb_host_do(const char *cmds);
 const char *vb_host(void);
 
+/* the descriptor of the last packet vb_chan_recv took: its length */
+uint32_t vb_chan_desc(void *buf, uint32_t size);
+/* a GPADL of @pages pages from @buf for the channel under test; 0: none */
+uint32_t vb_gpadl(const void *buf, uint32_t pages);
+
+/* netvsp.c: hvtest.vmbustest=netvsp */
+void netvsp_device(const char *test, const char **name, const char **guid);
+void test_netvsp(void);
+
 /* input.c: hvtest.vmbustest=input-kbd and input-mouse */
 void input_device(const char *test, const char **name, const char **guid);
 void test_input(const char *test);
