@@ -48,14 +48,19 @@ else
 fi
 
 wait_console '^INPUT-DONE' || t_diag "no INPUT-DONE"
-# the four devices' status in one go: kbd, mouse, kbdbad, mousebad
+# the four devices' status (kbd, mouse, kbdbad, mousebad), then the key
+# (z) that tells the guest we are done, over one connection
 ST=()
 while IFS= read -r l; do
 	l=${l#\"}
 	ST+=("${l%\"}")
-done < <(for d in kbd mouse kbdbad mousebad; do
-	printf 'qom-get path=%s/%s property=status\n' "$P" "$d"
-done | serve)
+done < <({
+	for d in kbd mouse kbdbad mousebad; do
+		printf 'qom-get path=%s/%s property=status\n' "$P" "$d"
+	done
+	ev "$(key z true)"
+	ev "$(key z false)"
+} | serve)
 s=${ST[0]:-none}
 t_diag "kbd: $s"
 case $s in
