@@ -11,6 +11,13 @@
 #   stock-6.1, stock-6.12  Debian's signed images (newest linux-image-amd64 /
 #                          linux-image-6.12-amd64) and their headers, unpacked
 #                          with dpkg-deb -x, never installed
+#   bench-6.12             for benchmarks only (bench/, never make check): the
+#                          bare kernel without bare.config's "# --- debugging"
+#                          section, plus scripts/kconfig/bench.config (debug
+#                          options checked off, virtio-blk/-scsi as modules)
+#   bench-6.12-hyperv      the same plus scripts/kconfig/bench-hyperv.config:
+#                          the kernel's own Hyper-V drivers as modules
+#                          (CONFIG_HYPERV=m), upstream's side of an A/B run
 # Prints shell assignments (to FILE with -o):
 #   KIND=  KVER=  BZIMAGE=  MODDIR= (.../lib/modules/KVER)  MODROOT= (the root
 #   MODDIR is under)  KDIR= (tree for out-of-tree module builds: the O= object
@@ -18,7 +25,9 @@
 #
 # Cache: ${HYPERV_IC_CACHE:-/var/cache/hyperv-ic}/kernels/<KIND>-<key>, where
 # the key covers the Debian package version, the config fragments, the
-# compiler version and this script's build recipe. An entry is valid only once
+# compiler version and this script's build recipe. (bench kinds hash the
+# effective fragment they build from, see bench_fragment; the bare kinds'
+# key is computed as it always was.) An entry is valid only once
 # its kernel.env exists; kernel.env is written last, by rename, so an
 # interrupted build is never taken for a finished one (it is wiped and redone).
 # The build cannot happen in a temporary directory renamed afterwards because
@@ -36,13 +45,14 @@ if [ "${1:-}" = -o ]; then
 	out=$2
 	shift 2
 fi
-[ $# -eq 1 ] || hvic_die "usage: kernel.sh [-o FILE] bare-6.1|bare-6.12|stock-6.1|stock-6.12"
+[ $# -eq 1 ] || hvic_die "usage: kernel.sh [-o FILE] bare-6.1|bare-6.12|stock-6.1|stock-6.12|bench-6.12|bench-6.12-hyperv"
 kind=$1
 case $kind in
-bare-6.1 | bare-6.12 | stock-6.1 | stock-6.12) ;;
+bare-6.1 | bare-6.12 | stock-6.1 | stock-6.12 | bench-6.12 | bench-6.12-hyperv) ;;
 *) hvic_die "unknown kernel kind '$kind'" ;;
 esac
 ver=${kind#*-}
+ver=${ver%-hyperv}
 
 mkdir -p "$HVIC_CACHE/kernels"
 
@@ -79,7 +89,8 @@ emit() {
 prune() {
 	local keep=$1 d
 
-	for d in "$HVIC_CACHE/kernels/$kind"-*; do
+	# [0-9]: bench-6.12-* must not take in bench-6.12-hyperv-*
+	for d in "$HVIC_CACHE/kernels/$kind"-[0-9]*; do
 		[ -e "$d" ] || continue
 		[ "$d" = "$keep" ] && continue
 		hvic_msg "$kind: removing stale cache entry ${d##*/}"
@@ -103,10 +114,33 @@ EOT
 	mv "$entry/kernel.env.tmp" "$entry/kernel.env"
 }
 
+# bench_fragment FRAGMENT...: one fragment on stdout from the bare ones and
+# the bench ones: bare.config's "# --- debugging" section (up to the next
+# "# --- " heading) dropped, and where several fragments set one option the
+# last one wins (merge_config.sh would take the last too, but verify.sh
+# would then flag the earlier line as lost).
+bench_fragment() {
+	awk '
+	FNR == 1 { skip = 0 }
+	FILENAME ~ /\/bare\.config$/ && /^# --- / { skip = /^# --- debugging/ }
+	skip { next }
+	/^CONFIG_[A-Za-z0-9_]+=/ { sym = substr($0, 1, index($0, "=") - 1) }
+	/^# CONFIG_[A-Za-z0-9_]+ is not set/ { sym = $2 }
+	/^CONFIG_[A-Za-z0-9_]+=/ || /^# CONFIG_[A-Za-z0-9_]+ is not set/ {
+		if (sym in at)
+			line[at[sym]] = ""
+		at[sym] = ++n
+		line[n] = $0
+	}
+	END { for (i = 1; i <= n; i++) if (line[i] != "") print line[i] }
+	' "$@"
+}
+
+# build_bare: the bare and bench kinds, built from linux-source-<ver>.
 build_bare() {
 	local tarball=/usr/src/linux-source-$ver.tar.xz
 	local frags=("$HVIC_TOP/scripts/kconfig/bare.config")
-	local srcver key entry src obj kver t0 t1
+	local srcver key entry src obj kver t0 t1 benchfrag=
 
 	[ -f "$HVIC_TOP/scripts/kconfig/bare-$ver.config" ] &&
 		frags+=("$HVIC_TOP/scripts/kconfig/bare-$ver.config")
@@ -114,12 +148,26 @@ build_bare() {
 	[ -f "$tarball" ] || hvic_die "$tarball missing after installing linux-source-$ver"
 
 	srcver=$(pkg_version "linux-source-$ver")
-	key=$({
-		echo "recipe $RECIPE"
-		echo "source $srcver"
-		gcc --version | head -n1
-		cat "${frags[@]}"
-	} | sha256sum | cut -c1-12)
+	if [ "${kind%%-*}" = bench ]; then
+		frags+=("$HVIC_TOP/scripts/kconfig/bench.config")
+		[ "${kind%-hyperv}" != "$kind" ] &&
+			frags+=("$HVIC_TOP/scripts/kconfig/bench-hyperv.config")
+		benchfrag=$(bench_fragment "${frags[@]}")
+		key=$({
+			echo "recipe $RECIPE"
+			echo "source $srcver"
+			echo "kind $kind"
+			gcc --version | head -n1
+			printf '%s\n' "$benchfrag"
+		} | sha256sum | cut -c1-12)
+	else
+		key=$({
+			echo "recipe $RECIPE"
+			echo "source $srcver"
+			gcc --version | head -n1
+			cat "${frags[@]}"
+		} | sha256sum | cut -c1-12)
+	fi
 	entry=$HVIC_CACHE/kernels/$kind-$(path_safe "$srcver")-$key
 	if [ -f "$entry/kernel.env" ]; then
 		emit "$entry/kernel.env"
@@ -148,6 +196,10 @@ build_bare() {
 	hvic_msg "$kind: cold build of linux-source-$ver $srcver (key $key) in $entry"
 	mkdir -p "$src" "$obj"
 	tar -xf "$tarball" -C "$src" --strip-components=1
+	if [ -n "$benchfrag" ]; then
+		printf '%s\n' "$benchfrag" >"$entry/bench.config"
+		frags=("$entry/bench.config")
+	fi
 
 	{
 		kmake allnoconfig
@@ -159,8 +211,16 @@ build_bare() {
 	}
 	"$HVIC_TOP/scripts/kconfig/verify.sh" "$obj/.config" "${frags[@]}" ||
 		hvic_die "$kind: the final .config lost requested options (above)"
-	grep -qx '# CONFIG_HYPERV is not set' "$obj/.config" ||
-		hvic_die "$kind: CONFIG_HYPERV is not off in $obj/.config"
+	case $kind in
+	*-hyperv)
+		grep -Eqx 'CONFIG_HYPERV=[my]' "$obj/.config" ||
+			hvic_die "$kind: CONFIG_HYPERV is not m or y in $obj/.config"
+		;;
+	*)
+		grep -qx '# CONFIG_HYPERV is not set' "$obj/.config" ||
+			hvic_die "$kind: CONFIG_HYPERV is not off in $obj/.config"
+		;;
+	esac
 
 	kmake -j"$(nproc)" bzImage modules \
 		>"$entry/build.log" 2>&1 || {
@@ -271,6 +331,6 @@ build_stock() {
 }
 
 case $kind in
-bare-*) build_bare ;;
+bare-* | bench-*) build_bare ;;
 stock-*) build_stock ;;
 esac

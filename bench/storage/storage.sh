@@ -1,40 +1,74 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench/storage/storage.sh [-k KIND] [-o DIR]: the storage baselines our
-# own hv_storvsc will be measured against, from one run on one host:
-# Debian's stock hv_storvsc on hvhost's StorVSP, virtio-blk and
-# virtio-scsi, all on the same plain (unsanitized) hvhost under TCG, one
-# vCPU, a 256 MiB raw disk in RAM (/dev/shm, cache=writeback).
+# bench/storage/storage.sh [-c "COLUMN..."] [-o DIR]: our hv_storvsc against
+# upstream's and virtio-blk, from one run on one host (issue 13's A/B
+# benchmark). Not part of make check, never a CI gate: 12 boots, about 15
+# minutes on 2 shared cores.
 #
-# Per device: fio 4 KiB random read IOPS at QD1 (psync) and QD32 (libaio),
+# Columns (-c, default "ours upstream virtio-blk"):
+#   ours         kernel bench-6.12 (scripts/kernel.sh: the bare 6.12 kernel
+#                without its debug options, CONFIG_HYPERV=n) with our
+#                hv_vmbus + hv_storvsc built from this tree against it
+#   upstream     kernel bench-6.12-hyperv (the same source and configuration
+#                plus CONFIG_HYPERV=m) with its own hv_vmbus + hv_storvsc
+#   virtio-blk   kernel bench-6.12, virtio_blk on virtio-blk-pci
+#   virtio-scsi  kernel bench-6.12, virtio_scsi on virtio-scsi-pci
+#   stock        Debian's stock 6.12 kernel with its hv_storvsc (the
+#                baseline this script measured before the bench kernels)
+# Storage columns use hvhost's hv-storvsp; every column runs on the same
+# plain (unsanitized) hvhost under TCG, ws2025 profile, one vCPU, a 256 MiB
+# raw disk in RAM (/dev/shm, cache=writeback).
+#
+# Per column: fio 4 KiB random read IOPS at QD1 (psync) and QD32 (libaio),
 # 1 MiB sequential read MB/s (libaio, QD4); and per I/O, what costs on real
 # hardware: guest instructions (QEMU's libinsn.so plugin, inline counting),
 # hypercalls (hvhost's hyperv_tcg_hypercall trace events) and interrupts
-# (the guest's /proc/interrupts around the workload). The plugin and the
-# trace count a whole run, so each device also boots once with a baseline
-# (fio started for a single read), and a workload's count is its run's
-# minus that one, divided by its I/Os. Wall-clock
-# numbers under TCG say little about real hardware; the counts are
-# repeatable. Not part of make check: 12 boots, about 10 minutes.
+# other than timer ticks (the guest's /proc/interrupts around the workload,
+# LOC, HVS and IRQ 0 left out: ticks count wall-clock time, not I/O). The
+# plugin and the trace count a whole run, so each column also boots once
+# with a baseline (fio started for a single read), and a workload's count
+# is its run's minus that one, divided by its I/Os. Wall-clock numbers
+# under TCG say little about real hardware; the counts are repeatable. The
+# table ends with ours/upstream ratios when both columns ran.
+#
+# QEMU: tools/hvhost/build-qemu.sh --plain, or HVIC_QEMU (and
+# HVIC_QEMU_DATADIR) for a given binary, e.g. a frozen copy:
+#   HVIC_QEMU=/var/tmp/qemu-frozen/qemu-system-x86_64 \
+#   HVIC_QEMU_DATADIR=/var/tmp/qemu-frozen/firmware bench/storage/storage.sh
+# The instruction counter is libinsn.so from QEMU's build tree
+# (QEMU_PLUGINS of build-qemu.sh); for a given binary, HVIC_QEMU_PLUGIN=
+# PATH/libinsn.so, else the cached plain build's (same QEMU source: the
+# plugin API version matches). A column that fails (no module, no device,
+# fio error) shows "-" and the run goes on; its logs are in DIR/COLUMN-WORK.
+# Results: DIR/table.txt, DIR/results.txt (raw BENCH lines and counts).
 set -eu -o pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../../scripts/lib.sh"
 
-kind=stock-6.12
+columns="ours upstream virtio-blk"
 out=
-while getopts k:o: opt; do
+while getopts c:o: opt; do
 	case $opt in
-	k) kind=$OPTARG ;;
+	c) columns=$OPTARG ;;
 	o) out=$OPTARG ;;
-	*) hvic_die "usage: storage.sh [-k KIND] [-o DIR]" ;;
+	*) hvic_die "usage: storage.sh [-c \"ours upstream virtio-blk virtio-scsi stock\"] [-o DIR]" ;;
 	esac
 done
 out=${out:-$HVIC_TOP/logs/bench-storage-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
 
-hvic_need_pkgs $HVIC_BASE_PKGS python3 fio
+declare -A col_kind=([ours]=bench-6.12 [upstream]=bench-6.12-hyperv
+	[virtio-blk]=bench-6.12 [virtio-scsi]=bench-6.12 [stock]=stock-6.12)
+declare -A col_dev=([ours]=storvsp [upstream]=storvsp [virtio-blk]=virtio-blk
+	[virtio-scsi]=virtio-scsi [stock]=storvsp)
+for col in $columns; do
+	[ -n "${col_kind[$col]:-}" ] || hvic_die "unknown column '$col'"
+done
+
+hvic_need_pkgs $HVIC_BASE_PKGS python3 fio rsync
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 hvic_msg "hvhost, plain (tools/hvhost/build-qemu.sh --plain)"
 if [ -n "$HVIC_QEMU_GIVEN" ]; then
 	hvic_qemu "$out/qemu.env"
@@ -43,17 +77,58 @@ else
 		>"$out/qemu-build.log" 2>&1 ||
 		hvic_die "QEMU build failed (see $out/qemu-build.log)"
 fi
+# shellcheck disable=SC1091 # written above
 . "$out/qemu.env"
-plugin=${QEMU_PLUGINS:+$QEMU_PLUGINS/libinsn.so}
+plugin=${HVIC_QEMU_PLUGIN:-${QEMU_PLUGINS:+$QEMU_PLUGINS/libinsn.so}}
+if [ -z "$plugin" ]; then
+	for p in "$HVIC_CACHE"/qemu/*/build/tests/tcg/plugins/libinsn.so; do
+		[ -f "$p" ] && plugin=$p
+	done
+fi
 [ -n "$plugin" ] && [ -f "$plugin" ] ||
-	hvic_die "no libinsn.so (QEMU_PLUGINS='${QEMU_PLUGINS:-}')"
-hvic_msg "kernel $kind"
-"$HVIC_TOP/scripts/kernel.sh" -o "$out/kernel.env" "$kind" >"$out/kernel.log" 2>&1 ||
-	hvic_die "no kernel $kind (see $out/kernel.log)"
-. "$out/kernel.env"
-hvic_image "$out/initramfs.cpio.gz" "$out/kernel.env" "$HERE" "" "" "fio" \
-	"hv_vmbus hv_storvsc sd_mod virtio_pci virtio_blk virtio_scsi" \
-	>"$out/image.log" 2>&1 || hvic_die "image (see $out/image.log)"
+	hvic_die "no libinsn.so (QEMU_PLUGINS='${QEMU_PLUGINS:-}', HVIC_QEMU_PLUGIN='${HVIC_QEMU_PLUGIN:-}')"
+hvic_msg "instruction counter $plugin"
+
+# One kernel and one image per kind; the bench-6.12 image carries our
+# modules (in updates/, where the kernel has none of its own) next to the
+# kernel's virtio ones.
+declare -A kenv=() image=() ours_ok=()
+for col in $columns; do
+	kind=${col_kind[$col]}
+	[ -n "${kenv[$kind]:-}" ] && continue
+	hvic_msg "kernel $kind"
+	"$HVIC_TOP/scripts/kernel.sh" -o "$out/kernel-$kind.env" "$kind" \
+		>"$out/kernel-$kind.log" 2>&1 ||
+		hvic_die "no kernel $kind (see $out/kernel-$kind.log)"
+	kenv[$kind]=$out/kernel-$kind.env
+	updates=
+	mods="sd_mod virtio_pci virtio_blk virtio_scsi"
+	case " $columns " in
+	*" ours "*)
+		if [ "$kind" = bench-6.12 ]; then
+			hvic_msg "our modules against $kind"
+			# shellcheck disable=SC1090 # written by kernel.sh
+			KDIR=$(. "${kenv[$kind]}" && echo "$KDIR")
+			if hvic_build_modules "$KDIR" "$out/modules" "$out/modules.log" &&
+				[ -f "$out/modules/drivers/hv/hv_vmbus.ko" ] &&
+				[ -f "$out/modules/drivers/scsi/storvsc/hv_storvsc.ko" ]; then
+				updates=$out/modules
+				ours_ok[ours]=1
+				mods="hv_vmbus hv_storvsc $mods"
+			else
+				hvic_msg "warning: our hv_vmbus/hv_storvsc did not build (see $out/modules.log): column ours left out"
+			fi
+		fi
+		;;
+	esac
+	case $kind in
+	bench-6.12-hyperv | stock-*) mods="hv_vmbus hv_storvsc $mods" ;;
+	esac
+	image[$kind]=$out/initramfs-$kind.cpio.gz
+	hvic_image "${image[$kind]}" "${kenv[$kind]}" "$HERE" "$updates" "" "fio" \
+		"$mods" >"$out/image-$kind.log" 2>&1 ||
+		hvic_die "image for $kind (see $out/image-$kind.log)"
+done
 
 disk=/dev/shm/hvic-bench-storage.img
 dd if=/dev/urandom of="$disk" bs=1M count=256 status=none
@@ -67,53 +142,103 @@ declare -A devs=(
 	[virtio-scsi]="-device virtio-scsi-pci,id=vs $drive -device scsi-hd,bus=vs.0,drive=d0"
 )
 declare -A res=()
-for dev in storvsp virtio-blk virtio-scsi; do
+failed=
+for col in $columns; do
+	if [ "$col" = ours ] && [ -z "${ours_ok[ours]:-}" ]; then
+		failed="$failed ours(build)"
+		continue
+	fi
+	kind=${col_kind[$col]} dev=${col_dev[$col]}
+	# shellcheck disable=SC1090
+	. "${kenv[$kind]}"
 	for work in none qd1 qd32 seq; do
-		rd=$out/$dev-$work
+		rd=$out/$col-$work
 		mkdir -p "$rd"
-		hvic_msg "$dev $work"
-		hvic_vm_start "$rd" "$sockdir/$dev-$work.sock" 0 -k "$BZIMAGE" \
-			-i "$out/initramfs.cpio.gz" -c 1 -m 1024 -H ws2025 \
+		hvic_msg "$col ($kind, $dev) $work"
+		hvic_vm_start "$rd" "$sockdir/$col-$work.sock" 0 -k "$BZIMAGE" \
+			-i "${image[$kind]}" -c 1 -m 1024 -H ws2025 \
 			-a "$HVIC_BASE_APPEND hvtest.kind=$kind hvtest.host=ws2025 hvtest.cpus=1 bench.dev=$dev bench.work=$work" \
 			-x "${devs[$dev]} -plugin $plugin,inline=on -d plugin -D $rd/plugin.log -trace enable=hyperv_tcg_hypercall" ||
 			hvic_die "QEMU did not start (see $rd)"
 		hvic_vm_wait 900 "$rd/console.txt" '^hvtest: hyperv-ic test guest' 300
 		hvic_vm_finish "$rd"
-		line=$(tr -d '\r' <"$rd/console.txt" | grep -a '^BENCH ' | tail -n 1)
-		[ -n "$line" ] || hvic_die "$dev $work: no BENCH line (see $rd)"
+		line=$(tr -d '\r' <"$rd/console.txt" | grep -a '^BENCH ' | tail -n 1 || true)
+		if [ -z "$line" ] || ! grep -q 'iops=' <<<"$line"; then
+			hvic_msg "warning: $col $work: no BENCH line, status $HVIC_VM_STATUS ($HVIC_VM_WHY); console tail:"
+			tr -d '\r' <"$rd/console.txt" | tail -n 15 >&2
+			failed="$failed $col-$work"
+			break
+		fi
 		insns=$(sed -n 's/^total insns: //p' "$rd/plugin.log" | tail -n 1)
 		hc=$(grep -c 'hyperv_tcg_hypercall' "$rd/plugin.log" || true)
-		res[$dev-$work]="$line insns=${insns:-0} hypercalls=$hc"
-		echo "${res[$dev-$work]}" >>"$out/results.txt"
+		res[$col-$work]="$line insns=${insns:-0} hypercalls=$hc"
+		echo "col=$col kind=$kind ${res[$col-$work]}" >>"$out/results.txt"
 	done
 done
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # field KEY LINE
 field() {
 	sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$2"
 }
-per_io() {	# per_io DEV WORK KEY
-	local a b n
-	a=$(field "$3" "${res[$1-$2]}")
-	b=$(field "$3" "${res[$1-none]}")
-	n=$(field ios "${res[$1-$2]}")
-	if [ "$3" = irqs ]; then
-		b=0
-	fi
-	awk -v a="$a" -v b="$b" -v n="$n" 'BEGIN { if (n > 0) printf "%.1f", (a - b) / n; else print "-" }'
+# value COL ROW: one cell of the table ("-" when the column has no result)
+value() {
+	local col=$1 work=${2%:*} key=${2#*:} a b n
+
+	[ -n "${res[$col-$work]:-}" ] && [ -n "${res[$col-none]:-}" ] || {
+		echo -
+		return
+	}
+	case $key in
+	iops) field iops "${res[$col-$work]}" ;;
+	mbs) awk -v k="$(field kibs "${res[$col-$work]}")" 'BEGIN { printf "%.1f", k / 1024 }' ;;
+	*)
+		a=$(field "$key" "${res[$col-$work]}")
+		b=$(field "$key" "${res[$col-none]}")
+		n=$(field ios "${res[$col-$work]}")
+		# interrupts are counted around the workload in the guest
+		[ "$key" = devirqs ] && b=0
+		awk -v a="$a" -v b="$b" -v n="$n" \
+			'BEGIN { if (n > 0) printf "%.1f", (a - b) / n; else print "-" }'
+		;;
+	esac
 }
 
+rows=(qd1:iops qd32:iops seq:mbs qd1:insns qd32:insns seq:insns
+	qd1:hypercalls qd32:hypercalls seq:hypercalls qd1:devirqs qd32:devirqs seq:devirqs)
+declare -A label=([qd1:iops]="4K randread QD1 IOPS" [qd32:iops]="4K randread QD32 IOPS"
+	[seq:mbs]="1M seq read MB/s" [qd1:insns]="insns/IO 4K QD1" [qd32:insns]="insns/IO 4K QD32"
+	[seq:insns]="insns/IO 1M seq" [qd1:hypercalls]="hypercalls/IO 4K QD1"
+	[qd32:hypercalls]="hypercalls/IO 4K QD32" [seq:hypercalls]="hypercalls/IO 1M seq"
+	[qd1:devirqs]="interrupts/IO 4K QD1" [qd32:devirqs]="interrupts/IO 4K QD32"
+	[seq:devirqs]="interrupts/IO 1M seq")
+ratio=
+case " $columns " in *" ours "*) case " $columns " in *" upstream "*) ratio=1 ;; esac ;; esac
 {
-	echo "bench/storage: $kind on hvhost $QEMU_VERSION (plain, TCG), 1 vCPU, 256 MiB raw disk in RAM; $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) CPUs"
-	printf '%-12s %9s %9s %9s | %-33s | %-26s | %-26s\n' device "QD1 IOPS" "QD32 IOPS" "seq MB/s" \
-		"insns/IO (QD1, QD32, seq 1M)" "hypercalls/IO (QD1,QD32,seq)" "interrupts/IO (QD1,QD32,seq)"
-	for dev in storvsp virtio-blk virtio-scsi; do
-		printf '%-12s %9s %9s %9s | %10s %10s %11s | %8s %8s %8s | %8s %8s %8s\n' "$dev" \
-			"$(field iops "${res[$dev-qd1]}")" "$(field iops "${res[$dev-qd32]}")" \
-			"$(awk -v k="$(field kibs "${res[$dev-seq]}")" 'BEGIN { printf "%.1f", k / 1024 }')" \
-			"$(per_io "$dev" qd1 insns)" "$(per_io "$dev" qd32 insns)" "$(per_io "$dev" seq insns)" \
-			"$(per_io "$dev" qd1 hypercalls)" "$(per_io "$dev" qd32 hypercalls)" "$(per_io "$dev" seq hypercalls)" \
-			"$(per_io "$dev" qd1 irqs)" "$(per_io "$dev" qd32 irqs)" "$(per_io "$dev" seq irqs)"
+	echo "bench/storage: hvhost $QEMU_VERSION (plain, TCG, ws2025), 1 vCPU, 256 MiB raw disk in RAM"
+	echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load average $load0 at start, $load1 at end"
+	for col in $columns; do
+		# shellcheck disable=SC1090
+		echo "  $col: ${col_kind[$col]} $(. "${kenv[${col_kind[$col]}]}" && echo "$KVER"), ${col_dev[$col]}"
 	done
+	printf '%-24s' ""
+	for col in $columns; do
+		printf ' %12s' "$col"
+	done
+	[ -n "$ratio" ] && printf ' %14s' "ours/upstream"
+	echo
+	for row in "${rows[@]}"; do
+		printf '%-24s' "${label[$row]}"
+		for col in $columns; do
+			printf ' %12s' "$(value "$col" "$row")"
+		done
+		if [ -n "$ratio" ]; then
+			printf ' %14s' "$(awk -v a="$(value ours "$row")" -v b="$(value upstream "$row")" \
+				'BEGIN { if (a != "-" && b != "-" && b + 0 != 0) printf "%.2f", a / b; else print "-" }')"
+		fi
+		echo
+	done
+	echo "(IOPS, MB/s: higher is better; per-I/O counts: lower is better; interrupts leave out timer ticks)"
+	[ -z "$failed" ] || echo "failed:$failed (see $out)"
 } | tee "$out/table.txt"
 hvic_msg "logs and raw results in $out"
