@@ -89,4 +89,37 @@ case $s in
 	t_pass "mousebad: the guest's 2.0 refused once, one answer sent (no device info), the guest closed the channel" ;;
 *) t_fail "mousebad: the guest's 2.0 refused once, one answer sent (no device info), the guest closed the channel" "$s" ;;
 esac
+
+# ---- the keyboard exists from WS2012 on: QEMU refuses to create it with an
+# older profile, takes it with ws2012 (a QEMU of its own, stopped before
+# any guest code runs: -S, then quit)
+# shellcheck disable=SC1091 # the run's QEMU, written by check.sh
+[ -r "$RUNDIR/../qemu.env" ] && . "$RUNDIR/../qemu.env"
+kbd_on() {	# kbd_on PROFILE: QEMU's exit status; its messages in $KO
+	local st
+
+	printf '%s\n' '{"execute": "qmp_capabilities"}' '{"execute": "quit"}' |
+		timeout 60 "$QEMU" -L "$QEMU_DATADIR" -M pc,accel=tcg \
+			-cpu "qemu64,hv-vpindex,hv-synic,hv-profile=$1" -nodefaults \
+			-display none -S -device vmbus-bridge -device hv-keyboard \
+			-device hv-mouse -qmp stdio >"$RUNDIR/host-kbd-$1.txt" 2>&1
+	st=$?
+	KO=$(grep -v 'ASan\|QMP\|return\|"event"\|VMBus enabled' "$RUNDIR/host-kbd-$1.txt")
+	return $st
+}
+if [ -z "${QEMU:-}" ]; then
+	t_fail "hv-keyboard refused on ws2008r2, created on ws2012" "no QEMU (no $RUNDIR/../qemu.env)"
+else
+	kbd_on ws2008r2
+	case $?/$KO in
+	1/*"hv-keyboard: Windows Server 2008 R2 (6.1) has no synthetic keyboard"*)
+		t_pass "hv-keyboard refused with hv-profile=ws2008r2 (it came with WS2012)" ;;
+	*) t_fail "hv-keyboard refused with hv-profile=ws2008r2 (it came with WS2012)" "$KO" ;;
+	esac
+	if kbd_on ws2012 && [ -z "$KO" ]; then
+		t_pass "hv-keyboard and hv-mouse created with hv-profile=ws2012"
+	else
+		t_fail "hv-keyboard and hv-mouse created with hv-profile=ws2012" "$KO"
+	fi
+fi
 t_done

@@ -150,6 +150,16 @@ static void hv_input_flush(HvInput *in)
         HvInputMsg *m = &in->queue[in->q_head];
         ssize_t ret;
 
+        /* a ring too small for it ever (descriptor, padding, trailer) */
+        if (vmbus_channel_send_max(in->chan) < 16 + ROUND_UP(m->len, 8) + 8) {
+            hv_input_bad(in, "a %u-byte message can never fit the guest's "
+                         "ring (%u bytes at most): dropped", m->len,
+                         vmbus_channel_send_max(in->chan));
+            in->dropped++;
+            in->q_head = (in->q_head + 1) % HV_INPUT_QUEUE;
+            in->q_count--;
+            continue;
+        }
         /* no room: the guest signals us once it has read (chan_notify) */
         if (vmbus_channel_reserve(in->chan, 0, m->len)) {
             return;
