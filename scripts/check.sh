@@ -193,7 +193,7 @@ say "== packages"
 # hyperv-daemons: Debian's hv_kvp_daemon, for the vmbus suite's guest image;
 # fio (in the storage suite's guest image) and qemu-utils (its qcow2 disk)
 hvic_need_pkgs $HVIC_BASE_PKGS rsync sparse dkms apt python3 hyperv-daemons \
-	fio qemu-utils
+	fio qemu-utils iperf3 ethtool
 
 # ---------------------------------------------------------------- 2. hvhost
 say "== hvhost (QEMU)"
