@@ -324,19 +324,7 @@ if has reload; then
 	else
 		fail "$cycles reload cycles" "$out"
 	fi
-	if [ -w /sys/kernel/debug/kmemleak ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null; then
-		echo scan >/sys/kernel/debug/kmemleak
-		sleep 1
-		echo scan >/sys/kernel/debug/kmemleak
-		leaks=$(cat /sys/kernel/debug/kmemleak)
-		if [ -z "$leaks" ]; then
-			pass "kmemleak: nothing leaked"
-		else
-			fail "kmemleak: nothing leaked" "$(echo "$leaks" | head -n 30)"
-		fi
-	else
-		skip "kmemleak: nothing leaked" "no debugfs/kmemleak"
-	fi
+	kmemleak_clean
 fi
 
 echo "1..$n"

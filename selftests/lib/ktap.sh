@@ -6,7 +6,7 @@
 # or from selftests/lib/.
 #
 #   diag TEXT  pass DESC  fail DESC [WHY...]  skip DESC WHY
-#   check DESC WHY-IF-FAILED CMD...   is GOT WANT DESC
+#   check DESC WHY-IF-FAILED CMD...   is GOT WANT DESC   kmemleak_clean
 
 n=0
 failed=0
@@ -50,5 +50,24 @@ is() {
 		pass "$3"
 	else
 		fail "$3" "got '$1', want '$2'"
+	fi
+}
+
+# kmemleak_clean: one test point, nothing leaked (two scans, as kmemleak
+# reports an object only once it has stayed unreferenced over a scan)
+kmemleak_clean() {
+	if [ -w /sys/kernel/debug/kmemleak ] ||
+		mount -t debugfs none /sys/kernel/debug 2>/dev/null; then
+		echo scan >/sys/kernel/debug/kmemleak
+		sleep 1
+		echo scan >/sys/kernel/debug/kmemleak
+		_leaks=$(cat /sys/kernel/debug/kmemleak)
+		if [ -z "$_leaks" ]; then
+			pass "kmemleak: nothing leaked"
+		else
+			fail "kmemleak: nothing leaked" "$(echo "$_leaks" | head -n 30)"
+		fi
+	else
+		skip "kmemleak: nothing leaked" "no debugfs/kmemleak"
 	fi
 }

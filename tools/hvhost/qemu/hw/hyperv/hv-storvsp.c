@@ -522,7 +522,6 @@ static void storvsp_no_device(HvStorvsp *s, HvStorvspReq *r)
     const uint8_t *cdb = srb->cdb_or_sense;
     uint8_t buf[36] = {};
     uint32_t len = 0;
-    dma_addr_t residual = 0;
     uint8_t sense[STORVSP_SENSE_SIZE_V1];
 
     switch (cdb[0]) {
@@ -559,14 +558,15 @@ static void storvsp_no_device(HvStorvsp *s, HvStorvspReq *r)
         storvsp_answer_status(r, STORVSP_STATUS_SUCCESS);
         return;
     }
+    /* len fits the mapped ranges: all of it lands in the guest */
     len = MIN(len, r->have_qsgl ? r->qsgl.size : 0);
     if (len) {
-        dma_buf_read(buf, len, &residual, &r->qsgl, MEMTXATTRS_UNSPECIFIED);
+        dma_buf_read(buf, len, NULL, &r->qsgl, MEMTXATTRS_UNSPECIFIED);
     }
     srb->srb_status = SRB_STATUS_SUCCESS;
     srb->scsi_status = GOOD;
     srb->sense_info_length = 0;
-    srb->data_transfer_length = len - residual;
+    srb->data_transfer_length = len;
     storvsp_answer_status(r, STORVSP_STATUS_SUCCESS);
 }
 
