@@ -153,17 +153,21 @@ static bool netvsp_flush_comps(HvNetvsp *s, uint16_t idx)
     return true;
 }
 
-/* Answer a guest request (a completion with the request's tid). */
+/*
+ * Answer a guest request (a completion with the request's tid).  Always
+ * the whole message, zero-padded, whatever @len its body needs: Linux 6.1
+ * checks an INIT_COMPLETE against the longest completion's size too.
+ */
 static void netvsp_complete(HvNetvsp *s, VMBusChanReq *req,
                             const NvspMessage *msg, uint32_t len)
 {
     uint16_t idx = vmbus_channel_idx(req->chan);
     HvNetvspChan *ch = &s->chans[idx];
-    NetvspPending *p = g_new(NetvspPending, 1);
+    NetvspPending *p = g_new0(NetvspPending, 1);
 
     p->tid = req->transaction_id;
-    p->len = len;
-    p->msg = *msg;
+    p->len = sizeof(p->msg);
+    memcpy(&p->msg, msg, MIN(len, sizeof(p->msg)));
     if (g_queue_is_empty(&ch->pending) && netvsp_try_comp(req->chan, p)) {
         g_free(p);
         return;
