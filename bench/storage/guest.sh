@@ -42,7 +42,9 @@ irqs() {
 	} END { print s + 0, d + 0 }' /proc/interrupts
 }
 
-# fio's terse output: field 8 is read IOPS, 7 read KiB/s
+# fio's terse output: field 8 is read IOPS, 7 read KiB/s. (fio needs
+# System V shared memory, even with --thread: the bench kernels have it,
+# the bare ones do not.)
 run() {
 	fio --minimal --name=b --filename=/dev/$disk --direct=1 --readonly "$@" \
 		>/tmp/fio.out 2>&1
@@ -63,7 +65,8 @@ st=$?
 set -- $(irqs)
 i1=$1 d1=$2
 t_is "$st" 0 "$dev $work: fio"
+[ "$st" = 0 ] || sed 's/^/# fio: /' /tmp/fio.out | tail -n 20
 iops=0 kibs=0
 [ "$work" != none ] && IFS=';' read -r _ _ _ _ _ _ kibs iops _ </tmp/fio.out
-echo "BENCH dev=$dev work=$work ios=$ios iops=$iops kibs=$kibs irqs=$((i1 - i0)) devirqs=$((d1 - d0))"
+echo "BENCH dev=$dev work=$work fio=$st ios=$ios iops=$iops kibs=$kibs irqs=$((i1 - i0)) devirqs=$((d1 - d0))"
 t_done

@@ -16,6 +16,9 @@
 #   virtio-scsi  kernel bench-6.12, virtio_scsi on virtio-scsi-pci
 #   stock        Debian's stock 6.12 kernel with its hv_storvsc (the
 #                baseline this script measured before the bench kernels)
+# COLUMN@KIND runs a column on another kernel kind of scripts/kernel.sh,
+# e.g. "ours@bare-6.12 upstream@stock-6.12" (debug kernel against Debian's:
+# exits per I/O comparable, instructions not) while no bench kernel is built.
 # Storage columns use hvhost's hv-storvsp; every column runs on the same
 # plain (unsanitized) hvhost under TCG, ws2025 profile, one vCPU, a 256 MiB
 # raw disk in RAM (/dev/shm, cache=writeback).
@@ -46,6 +49,7 @@ set -eu -o pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../../scripts/lib.sh"
+. "$HERE/../lib.sh"
 
 columns="ours upstream virtio-blk"
 out=
@@ -63,35 +67,21 @@ declare -A col_kind=([ours]=bench-6.12 [upstream]=bench-6.12-hyperv
 	[virtio-blk]=bench-6.12 [virtio-scsi]=bench-6.12 [stock]=stock-6.12)
 declare -A col_dev=([ours]=storvsp [upstream]=storvsp [virtio-blk]=virtio-blk
 	[virtio-scsi]=virtio-scsi [stock]=storvsp)
-for col in $columns; do
+specs=$columns columns=
+for spec in $specs; do
+	col=${spec%@*}
 	[ -n "${col_kind[$col]:-}" ] || hvic_die "unknown column '$col'"
+	[ "$spec" = "$col" ] || col_kind[$col]=${spec#*@}
+	columns="$columns $col"
 done
 
 hvic_need_pkgs $HVIC_BASE_PKGS python3 fio rsync
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-hvic_msg "hvhost, plain (tools/hvhost/build-qemu.sh --plain)"
-if [ -n "$HVIC_QEMU_GIVEN" ]; then
-	hvic_qemu "$out/qemu.env"
-else
-	"$HVIC_TOP/tools/hvhost/build-qemu.sh" --plain -o "$out/qemu.env" \
-		>"$out/qemu-build.log" 2>&1 ||
-		hvic_die "QEMU build failed (see $out/qemu-build.log)"
-fi
-# shellcheck disable=SC1091 # written above
-. "$out/qemu.env"
-plugin=${HVIC_QEMU_PLUGIN:-${QEMU_PLUGINS:+$QEMU_PLUGINS/libinsn.so}}
-if [ -z "$plugin" ]; then
-	for p in "$HVIC_CACHE"/qemu/*/build/tests/tcg/plugins/libinsn.so; do
-		[ -f "$p" ] && plugin=$p
-	done
-fi
-[ -n "$plugin" ] && [ -f "$plugin" ] ||
-	hvic_die "no libinsn.so (QEMU_PLUGINS='${QEMU_PLUGINS:-}', HVIC_QEMU_PLUGIN='${HVIC_QEMU_PLUGIN:-}')"
-hvic_msg "instruction counter $plugin"
+bench_qemu "$out"
 
-# One kernel and one image per kind; the bench-6.12 image carries our
-# modules (in updates/, where the kernel has none of its own) next to the
-# kernel's virtio ones.
+# One kernel and one image per kind; the image of ours' kind (bench-6.12)
+# carries our modules (in updates/, where the kernel has none of its own)
+# next to the kernel's virtio ones.
 declare -A kenv=() image=() ours_ok=()
 for col in $columns; do
 	kind=${col_kind[$col]}
@@ -101,11 +91,18 @@ for col in $columns; do
 		>"$out/kernel-$kind.log" 2>&1 ||
 		hvic_die "no kernel $kind (see $out/kernel-$kind.log)"
 	kenv[$kind]=$out/kernel-$kind.env
-	updates=
-	mods="sd_mod virtio_pci virtio_blk virtio_scsi"
+	updates='' mods=''
+	for c in $columns; do
+		[ "${col_kind[$c]}" = "$kind" ] || continue
+		case ${col_dev[$c]} in
+		virtio-blk) mods="$mods virtio_pci virtio_blk" ;;
+		virtio-scsi) mods="$mods virtio_pci virtio_scsi sd_mod" ;;
+		storvsp) [ "$c" = ours ] || mods="$mods hv_vmbus hv_storvsc sd_mod" ;;
+		esac
+	done
 	case " $columns " in
 	*" ours "*)
-		if [ "$kind" = bench-6.12 ]; then
+		if [ "$kind" = "${col_kind[ours]}" ]; then
 			hvic_msg "our modules against $kind"
 			# shellcheck disable=SC1090 # written by kernel.sh
 			KDIR=$(. "${kenv[$kind]}" && echo "$KDIR")
@@ -114,15 +111,12 @@ for col in $columns; do
 				[ -f "$out/modules/drivers/scsi/storvsc/hv_storvsc.ko" ]; then
 				updates=$out/modules
 				ours_ok[ours]=1
-				mods="hv_vmbus hv_storvsc $mods"
+				mods="$mods hv_vmbus hv_storvsc sd_mod"
 			else
 				hvic_msg "warning: our hv_vmbus/hv_storvsc did not build (see $out/modules.log): column ours left out"
 			fi
 		fi
 		;;
-	esac
-	case $kind in
-	bench-6.12-hyperv | stock-*) mods="hv_vmbus hv_storvsc $mods" ;;
 	esac
 	image[$kind]=$out/initramfs-$kind.cpio.gz
 	hvic_image "${image[$kind]}" "${kenv[$kind]}" "$HERE" "$updates" "" "fio" \
@@ -153,25 +147,19 @@ for col in $columns; do
 	. "${kenv[$kind]}"
 	for work in none qd1 qd32 seq; do
 		rd=$out/$col-$work
-		mkdir -p "$rd"
 		hvic_msg "$col ($kind, $dev) $work"
-		hvic_vm_start "$rd" "$sockdir/$col-$work.sock" 0 -k "$BZIMAGE" \
-			-i "${image[$kind]}" -c 1 -m 1024 -H ws2025 \
-			-a "$HVIC_BASE_APPEND hvtest.kind=$kind hvtest.host=ws2025 hvtest.cpus=1 bench.dev=$dev bench.work=$work" \
-			-x "${devs[$dev]} -plugin $plugin,inline=on -d plugin -D $rd/plugin.log -trace enable=hyperv_tcg_hypercall" ||
-			hvic_die "QEMU did not start (see $rd)"
-		hvic_vm_wait 900 "$rd/console.txt" '^hvtest: hyperv-ic test guest' 300
-		hvic_vm_finish "$rd"
-		line=$(tr -d '\r' <"$rd/console.txt" | grep -a '^BENCH ' | tail -n 1 || true)
-		if [ -z "$line" ] || ! grep -q 'iops=' <<<"$line"; then
-			hvic_msg "warning: $col $work: no BENCH line, status $HVIC_VM_STATUS ($HVIC_VM_WHY); console tail:"
-			tr -d '\r' <"$rd/console.txt" | tail -n 15 >&2
+		if ! bench_boot "$rd" "$sockdir/$col-$work.sock" 900 "${devs[$dev]}" \
+			-k "$BZIMAGE" -i "${image[$kind]}" -c 1 -m 1024 -H ws2025 \
+			-a "$HVIC_BASE_APPEND hvtest.kind=$kind hvtest.host=ws2025 hvtest.cpus=1 bench.dev=$dev bench.work=$work"; then
 			failed="$failed $col-$work"
 			break
 		fi
-		insns=$(sed -n 's/^total insns: //p' "$rd/plugin.log" | tail -n 1)
-		hc=$(grep -c 'hyperv_tcg_hypercall' "$rd/plugin.log" || true)
-		res[$col-$work]="$line insns=${insns:-0} hypercalls=$hc"
+		if ! grep -q ' fio=0 ' <<<"$BENCH_LINE"; then
+			bench_warn "$rd" "$BENCH_LINE"
+			failed="$failed $col-$work"
+			break
+		fi
+		res[$col-$work]="$BENCH_LINE $BENCH_COUNTS"
 		echo "col=$col kind=$kind ${res[$col-$work]}" >>"$out/results.txt"
 	done
 done
