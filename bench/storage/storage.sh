@@ -17,8 +17,8 @@
 #   stock        Debian's stock 6.12 kernel with its hv_storvsc (the
 #                baseline this script measured before the bench kernels)
 # COLUMN@KIND runs a column on another kernel kind of scripts/kernel.sh,
-# e.g. "ours@bare-6.12 upstream@stock-6.12" (debug kernel against Debian's:
-# exits per I/O comparable, instructions not) while no bench kernel is built.
+# e.g. "virtio-blk@stock-6.12" (the bare kinds cannot: fio needs System V
+# IPC, which only the bench and stock kernels have).
 # Storage columns use hvhost's hv-storvsp; every column runs on the same
 # plain (unsanitized) hvhost under TCG, ws2025 profile, one vCPU, a 256 MiB
 # raw disk in RAM (/dev/shm, cache=writeback).
@@ -32,8 +32,11 @@
 # plugin and the trace count a whole run, so each column also boots once
 # with a baseline (fio started for a single read), and a workload's count
 # is its run's minus that one, divided by its I/Os. Wall-clock numbers
-# under TCG say little about real hardware; the counts are repeatable. The
-# table ends with ours/upstream ratios when both columns ran.
+# under TCG say little about real hardware and follow the machine's load;
+# the exits per I/O are exact at QD1 and depend on timing at depth (how
+# much the guest queues before the host drains), so compare columns of one
+# run. The table ends with ours/upstream ratios when both columns ran.
+# Documentation/bench.md has the kernel pair and measured tables.
 #
 # QEMU: tools/hvhost/build-qemu.sh --plain, or HVIC_QEMU (and
 # HVIC_QEMU_DATADIR) for a given binary, e.g. a frozen copy:
