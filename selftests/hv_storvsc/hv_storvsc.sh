@@ -51,15 +51,21 @@ hosts() {
 	done
 }
 
-# the sd disks behind those hosts, "H:C:T:L name" per line, sorted
+# the sd disks behind those hosts, "INSTANCE/C:T:L name" per line, sorted
+# (SCSI host numbers change when the driver reloads; the controller's
+# VMBus instance id does not)
 disks() {
 	_hs=" $(hosts | tr '\n' ' ') "
 	for _b in /sys/block/sd*; do
 		[ -e "$_b/device" ] || continue
-		_a=$(basename "$(readlink -f "$_b/device")")
+		_p=$(readlink -f "$_b/device")
+		_a=${_p##*/}
 		case $_hs in
-		*" ${_a%%:*} "*) echo "$_a ${_b##*/}" ;;
+		*" ${_a%%:*} "*) ;;
+		*) continue ;;
 		esac
+		_i=${_p%/host*}
+		echo "${_i##*/}/${_a#*:} ${_b##*/}"
 	done | sort
 }
 

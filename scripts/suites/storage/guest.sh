@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh
-# storage suite, in the guest: the stock hv_storvsc on hvhost's StorVSP.
+# storage suite, in the guest: hv_storvsc on hvhost's StorVSP - the stock
+# kernels' (upstream), or ours on the bare kernels (HV_KIND bare-*).
 # host.sh acts on the STORAGE-* lines this script prints (measures the
 # back-end file, hot-adds and removes a disk, reads the controller's
 # counters) and acknowledges nothing: the guest waits on what it can see.
@@ -10,9 +11,22 @@ SCSI0=5c1c5c10-0000-4000-8000-000000000001
 OLD=5c1c5c10-0000-4000-8000-000000000002
 FC=5c1c5c10-0000-4000-8000-0000000000fc
 DEVS=/sys/bus/vmbus/devices
+OURS=
+case $HV_KIND in
+bare-*) OURS=1 ;;
+esac
+# the protocol each profile's StorVSP offers first (hv-storvsp.c)
 case $HV_HOST in
+ws2008) PROTO=2.0 ;;
+ws2008r2) PROTO=4.2 ;;
 ws2012) PROTO=5.1 ;;
+ws2012r2) PROTO=6.0 ;;
 *) PROTO=6.2 ;;
+esac
+# sub-channels: from 5.1, one per further vCPU
+NCH=1
+case $PROTO in
+5.* | 6.*) NCH=$HV_CPUS ;;
 esac
 
 uptime_ds() {
@@ -49,10 +63,10 @@ has_disk() { disk_at "$1" >/dev/null; }
 no_disk() { ! disk_at "$1" >/dev/null; }
 
 modprobe hv_vmbus
-modprobe sd_mod
-modprobe crc32c_generic	# ext4's metadata checksums
-modprobe sg
-modprobe ext4
+modprobe sd_mod 2>/dev/null
+modprobe crc32c_generic 2>/dev/null	# ext4's metadata checksums
+modprobe sg 2>/dev/null
+modprobe ext4 2>/dev/null
 t_ok "modprobe hv_storvsc" modprobe hv_storvsc
 
 # --- the controllers
@@ -71,18 +85,68 @@ t_diag "scsi0 is SCSI host ${HOSTNO:-?}"
 t_is "$(cat "$DEVS/$SCSI0/class_id" 2>/dev/null)" \
 	"{ba6163d9-04a1-4d29-b605-72e2ffb1dc7f}" "scsi0 has the SCSI controller class id"
 
-# a controller with protocol 2.0 only: every version the driver knows
-# (6.2, 6.0, 5.1) is refused, and it gives up
+# proto HOSTNO: the protocol our driver negotiated (sysfs of its SCSI host)
+proto() { cat "/sys/class/scsi_host/host$1/protocol_version" 2>/dev/null; }
+
 dmesg >/tmp/dmesg
-t_grep "the 2.0-only controller: \"Obsolete Hyper-V version\"" \
-	"$OLD.*Obsolete Hyper-V version|hv_storvsc $OLD: Obsolete" /tmp/dmesg
-if [ -e "/sys/bus/vmbus/drivers/hv_storvsc/$OLD" ]; then
-	t_fail "the 2.0-only controller stays unbound"
+if [ -n "$OURS" ]; then
+	# ours speaks every protocol down to WS2008's 2.0
+	t_is "$(proto "$HOSTNO")" "$PROTO" "scsi0: protocol $PROTO (sysfs)"
+	t_grep "scsi0: protocol $PROTO in dmesg" \
+		"hv_storvsc $SCSI0: SCSI host $HOSTNO: protocol $PROTO," /tmp/dmesg
+	if poll 10 bound "$OLD"; then
+		_oh=$(ls -d "$DEVS/$OLD"/host* 2>/dev/null | head -n 1)
+		t_is "$(proto "${_oh##*/host}")" 2.0 "the 2.0-only controller: bound at protocol 2.0"
+	else
+		t_fail "the 2.0-only controller: bound at protocol 2.0" "unbound"
+	fi
+	# the controllers capped at 4.2 and 6.0, a 16 MiB disk each: the
+	# protocol, the disk, verified I/O on it
+	for _c in 42:4.2 60:6.0; do
+		_id=5c1c5c10-0000-4000-8000-0000000000${_c%%:*}
+		_v=${_c#*:}
+		_ch=
+		poll 10 bound "$_id" &&
+			_ch=$(ls -d "$DEVS/$_id"/host* 2>/dev/null | head -n 1)
+		_ch=${_ch##*/host}
+		t_is "$(proto "$_ch")" "$_v" "the controller capped at $_v: bound at $_v"
+		_cd=
+		_cdisk() {
+			for _b in /sys/block/sd*; do
+				case $(basename "$(readlink -f "$_b/device")") in
+				"$_ch:0:0:0") _cd=${_b##*/}; return 0 ;;
+				esac
+			done
+			return 1
+		}
+		if [ -n "$_ch" ] && poll 20 _cdisk; then
+			t_pass "its disk: $_cd"
+			t_ok "$_cd ($_v): 400 verified random 4 KiB reads and writes" \
+				hvdisk -n 400 -s 16 /dev/"$_cd"
+			case $_v in
+			6.0) t_is "$(cat /sys/block/"$_cd"/device/scsi_level)" 6 "$_cd: SCSI level SPC-3 (the 6.0 quirk)" ;;
+			esac
+		else
+			t_fail "its disk" "none at $_ch:0:0:0"
+			t_fail "$_v: verified I/O" "no disk"
+			[ "$_v" = 6.0 ] && t_fail "SPC-3 at 6.0" "no disk"
+		fi
+	done
 else
-	t_pass "the 2.0-only controller stays unbound"
+	# a controller with protocol 2.0 only: every version the driver
+	# knows (6.2, 6.0, 5.1) is refused, and it gives up
+	t_grep "the 2.0-only controller: \"Obsolete Hyper-V version\"" \
+		"$OLD.*Obsolete Hyper-V version|hv_storvsc $OLD: Obsolete" /tmp/dmesg
+	if [ -e "/sys/bus/vmbus/drivers/hv_storvsc/$OLD" ]; then
+		t_fail "the 2.0-only controller stays unbound"
+	else
+		t_pass "the 2.0-only controller stays unbound"
+	fi
 fi
 
-# --- the FC flavour: class id, the port and node names from FCHBA_DATA
+# --- the FC flavour (upstream only: ours does not drive it yet): class
+# id, the port and node names from FCHBA_DATA
+[ -z "$OURS" ] && {
 # in Linux's fc_host, its disk
 if poll 10 bound "$FC"; then
 	t_pass "fc0 bound to hv_storvsc"
@@ -101,6 +165,7 @@ if poll 10 fc_disk; then
 else
 	t_fail "fc0: its disk is attached" "$(ls /sys/class/scsi_disk 2>&1)"
 fi
+}
 
 # --- the disks: LUN 0 (raw, 256 MiB), 1 (qcow2, 128 MiB), 2 (read-only)
 if poll 30 has_disk 2 && poll 5 has_disk 0 && poll 5 has_disk 1; then
@@ -128,7 +193,9 @@ t_is "$(cat /sys/block/"$R"/ro)" 1 "$R is read-only (write protect from MODE SEN
 _lvl=$(cat /sys/block/"$A"/device/scsi_level 2>/dev/null)
 t_diag "scsi_level $_lvl; dmesg: $(grep -m 1 'storvsc' /tmp/dmesg)"
 # hv_storvsc: SPC-3 for Msft disks at 5.1 and 6.0 (sysfs shows level + 1)
-[ "$PROTO" = 5.1 ] && t_is "$_lvl" 6 "$A: SCSI level SPC-3 (the 5.1 quirk)"
+case $PROTO in
+5.1 | 6.0) t_is "$_lvl" 6 "$A: SCSI level SPC-3 (the $PROTO quirk)" ;;
+esac
 t_is "$(cat /sys/block/"$A"/queue/discard_max_bytes 2>/dev/null | sed 's/^0$/none/;s/^[0-9]*$/yes/')" \
 	yes "$A: discard supported (UNMAP through QEMU)"
 
@@ -158,7 +225,16 @@ else
 fi
 SG=$(ls /sys/block/"$R"/device/scsi_generic/ 2>/dev/null | head -n 1)
 _t0=$(uptime_ds)
-if [ -z "$SG" ]; then
+if [ -n "$OURS" ]; then
+	# the bare kernels have no sg: SG_IO on the disk itself (sgio.c)
+	_ans=$(sgio /dev/"$R" 2>&1)
+	t_diag "WRITE(10) to $R: $_ans"
+	case $_ans in
+	"status 0x02 host 0x0 "*"sense key 0x7 "*)
+		t_pass "a WRITE(10) reaching the read-only disk fails: CHECK CONDITION, DATA PROTECT" ;;
+	*) t_fail "a WRITE(10) reaching the read-only disk fails: CHECK CONDITION, DATA PROTECT" "$_ans" ;;
+	esac
+elif [ -z "$SG" ]; then
 	t_fail "a WRITE(10) reaching the read-only disk fails" "no sg node for $R"
 elif fio --name=ro --filename=/dev/"$SG" --ioengine=sg --rw=write --bs=4k \
 	--size=64k >/tmp/fio-ro.out 2>&1; then
@@ -170,11 +246,28 @@ fi
 t_ok "... within 30 s ($(( ($(uptime_ds) - _t0) / 10 )) s)" test $(( $(uptime_ds) - _t0 )) -lt 300
 echo "STORAGE-RO-DONE"
 
-# --- fio randrw with crc32c verification over two disks; with 2 vCPUs
-# one job per CPU, so that both channels carry I/O
+# --- random reads and writes with verification over two disks; with 2
+# vCPUs one job per CPU, so that both channels carry I/O. fio (crc32c)
+# where it runs; the bare kernels have no System V shared memory, which
+# fio needs, so there hvdisk (scripts/guest/hvdisk.c: every block carries
+# its offset, a generation and a checksum, all checked on read).
 cpu_b=0
 [ "$HV_CPUS" -ge 2 ] && cpu_b=1
-if fio --ioengine=psync --direct=1 --rw=randrw --bs=4k --size=8M \
+if [ -n "$OURS" ]; then
+	hvdisk -c 0 -n 3000 -s 8 /dev/"$A" >/tmp/fio.out 2>&1 &
+	_ja=$!
+	hvdisk -c $cpu_b -n 3000 -s 8 /dev/"$B" >/tmp/fio-b.out 2>&1
+	_sb=$?
+	wait $_ja
+	_sa=$?
+	cat /tmp/fio-b.out >>/tmp/fio.out
+	if [ $_sa = 0 ] && [ $_sb = 0 ]; then
+		t_pass "hvdisk randrw with verification on $A and $B"
+	else
+		t_fail "hvdisk randrw with verification on $A and $B" "$(cat /tmp/fio.out)"
+	fi
+	sed 's/^/# /' /tmp/fio.out
+elif fio --ioengine=psync --direct=1 --rw=randrw --bs=4k --size=8M \
 	--verify=crc32c --verify_fatal=1 --group_reporting=0 \
 	--name=a --filename=/dev/"$A" --cpus_allowed=0 \
 	--name=b --filename=/dev/"$B" --cpus_allowed=$cpu_b \
@@ -183,21 +276,53 @@ if fio --ioengine=psync --direct=1 --rw=randrw --bs=4k --size=8M \
 else
 	t_fail "fio randrw verify=crc32c on $A and $B" "$(tail -n 15 /tmp/fio.out)"
 fi
-grep -E '^ *(read|write):|err=' /tmp/fio.out | sed 's/^/# /'
+[ -z "$OURS" ] && grep -E '^ *(read|write):|err=' /tmp/fio.out | sed 's/^/# /'
 
-# --- channels: the primary and, with 2 vCPUs, one sub-channel
+# --- channels: the primary and, with 2 vCPUs from 5.1, one sub-channel
 _nch=$(ls -d "$DEVS/$SCSI0"/channels/*/ 2>/dev/null | wc -l)
-t_is "$_nch" "$HV_CPUS" "scsi0 has $HV_CPUS channel(s) ($((HV_CPUS - 1)) sub-channel)"
+t_is "$_nch" "$NCH" "scsi0 has $NCH channel(s) ($((NCH - 1)) sub-channel)"
 for c in "$DEVS/$SCSI0"/channels/*/; do
 	t_diag "channel $(basename "$c"): cpu $(cat "$c/cpu" 2>/dev/null) interrupts $(cat "$c/interrupts" 2>/dev/null) events $(cat "$c/events" 2>/dev/null)"
 done
+if [ -n "$OURS" ]; then
+	# our per-channel counters: index relid cpu requests completions
+	# ring_full; every channel carried I/O and got every answer
+	_cs=/sys/class/scsi_host/host$HOSTNO/channel_stats
+	sed 's/^/# channel_stats: /' "$_cs"
+	t_is "$(wc -l <"$_cs")" "$NCH" "scsi0: $NCH channel(s) in channel_stats"
+	t_is "$(awk '$4 >= 100 && $4 == $5 { n++ } END { print n + 0 }' "$_cs")" "$NCH" \
+		"scsi0: >= 100 requests on each channel, each answered"
+	sed 's/^/# events: /' /sys/class/scsi_host/host"$HOSTNO"/events
+	t_grep "scsi0: no bad completion" '^bad_completions 0$' \
+		/sys/class/scsi_host/host"$HOSTNO"/events
+fi
 echo "STORAGE-STATUS"
 sleep 2
 
 # --- hot add: host.sh times device_add to the STORAGE-ADDED line
+# A WS2008 host (2.0) announces no hot add and no removal (ENUMERATE_BUS
+# and REMOVE_DEVICE came with 4.2): there an admin rescans by hand, and the
+# driver notices a removed LUN when I/O to it answers INVALID_LUN.
+scan_for() {
+	echo "- - -" >/sys/class/scsi_host/host"$HOSTNO"/scan
+	has_disk "$1" && return 0
+	sleep 1
+	return 1
+}
+poke_gone() {
+	no_disk 3 && return 0
+	dd if=/dev/"$H" of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null
+	sleep 0.5
+	no_disk 3
+}
 echo "STORAGE-HOTADD"
 _t0=$(uptime_ds)
-if poll 20 has_disk 3; then
+if [ "$PROTO" = 2.0 ]; then
+	poll 20 scan_for 3
+else
+	poll 20 has_disk 3
+fi
+if has_disk 3; then
 	H=$(disk_at 3)
 	echo "STORAGE-ADDED $H"
 	_dt=$(($(uptime_ds) - _t0))
@@ -211,14 +336,20 @@ else
 	t_fail "hot-added disk reads"
 fi
 
-# --- hot remove while fio runs on LUN 0
-fio --ioengine=psync --direct=1 --rw=randrw --bs=4k --size=24M \
-	--verify=crc32c --verify_fatal=1 --name=bg --filename=/dev/"$A" \
-	>/tmp/fio-bg.out 2>&1 &
+# --- hot remove while fio (hvdisk on ours) runs on LUN 0
+if [ -n "$OURS" ]; then
+	hvdisk -n 6000 -s 24 /dev/"$A" >/tmp/fio-bg.out 2>&1 &
+else
+	fio --ioengine=psync --direct=1 --rw=randrw --bs=4k --size=24M \
+		--verify=crc32c --verify_fatal=1 --name=bg --filename=/dev/"$A" \
+		>/tmp/fio-bg.out 2>&1 &
+fi
 FIO=$!
 sleep 2
 echo "STORAGE-HOTDEL"
-if poll 30 no_disk 3; then
+if [ "$PROTO" = 2.0 ] && poll 30 poke_gone; then
+	t_pass "the hot-removed disk is gone (found by I/O to it: INVALID_LUN)"
+elif [ "$PROTO" != 2.0 ] && poll 30 no_disk 3; then
 	t_pass "the hot-removed disk is gone"
 else
 	t_fail "the hot-removed disk is gone" "still there after 30 s"
@@ -252,9 +383,25 @@ if poll 30 old_gone; then
 else
 	t_fail "the 2.0-only controller rescinded: gone from the VMBus" "still there after 30 s"
 fi
-t_ok "scsi0's disk $A still reads (100 direct reads)" fio --name=after --filename=/dev/"$A" \
-	--rw=randread --bs=4k --direct=1 --ioengine=psync --number_ios=100 \
-	--size=256M --readonly --output=/dev/null
+if [ -n "$OURS" ]; then
+	t_ok "scsi0's disk $A still reads (100 direct reads)" hvdisk -r -n 100 -s 256 /dev/"$A"
+else
+	t_ok "scsi0's disk $A still reads (100 direct reads)" fio --name=after --filename=/dev/"$A" \
+		--rw=randread --bs=4k --direct=1 --ioengine=psync --number_ios=100 \
+		--size=256M --readonly --output=/dev/null
+fi
 echo "STORAGE-UNPLUG-DONE"
 sleep 3
+
+# --- ours: the kselftest (sysfs of every controller, the disks; on
+# bare-6.12 ws2025 then 20 cycles of rmmod + modprobe hv_storvsc with
+# kmemleak)
+if [ -n "$OURS" ]; then
+	_sec="hosts disks"
+	case $HV_KIND/$HV_HOST in
+	bare-6.12/ws2025) _sec="$_sec reload" ;;
+	esac
+	HV_STORVSC_SECTIONS=$_sec HV_STORVSC_RELOADS=20 \
+		t_import sh /suite/hv_storvsc.sh
+fi
 t_done

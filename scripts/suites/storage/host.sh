@@ -10,9 +10,22 @@
 
 P=/machine/peripheral
 STORAGE_DIR=${TMPDIR:-/tmp}/hvic-storage
+OURS=
+case $HV_KIND in
+bare-*) OURS=1 ;;
+esac
 case $HV_HOST in
+ws2008) PROTO=2.0 ;;
+ws2008r2) PROTO=4.2 ;;
 ws2012) PROTO=5.1 ;;
+ws2012r2) PROTO=6.0 ;;
 *) PROTO=6.2 ;;
+esac
+HOTADD_MAX=5
+[ -n "$OURS" ] && HOTADD_MAX=15
+NCH=1
+case $PROTO in
+5.* | 6.*) NCH=$HV_CPUS ;;
 esac
 
 # alloc FILE: allocated bytes of FILE
@@ -95,20 +108,29 @@ if wait_console '^STORAGE-STATUS$'; then
 		r=${r%%/*}
 		[ "$r" -ge 100 ] && busy=$((busy + 1))
 	done
-	t_is "$nch" "$HV_CPUS" "scsi0: $HV_CPUS open channel(s)"
-	t_is "$busy" "$HV_CPUS" "scsi0: at least 100 requests served on each channel"
+	t_is "$nch" "$NCH" "scsi0: $NCH open channel(s)"
+	t_is "$busy" "$NCH" "scsi0: at least 100 requests served on each channel"
 	case $s in
-	*" subchannels $((HV_CPUS - 1)) "*) t_pass "scsi0: the guest asked for $((HV_CPUS - 1)) sub-channel(s)" ;;
-	*) t_fail "scsi0: the guest asked for $((HV_CPUS - 1)) sub-channel(s)" "$s" ;;
+	*" subchannels $((NCH - 1)) "*) t_pass "scsi0: the guest asked for $((NCH - 1)) sub-channel(s)" ;;
+	*) t_fail "scsi0: the guest asked for $((NCH - 1)) sub-channel(s)" "$s" ;;
 	esac
 	o=$(status old)
 	t_diag "old: $o"
-	# refused every version; the guest closed the channel again (begin)
-	case $o in
-	"state "[bv]*" version 0.0 max 2.0 "*" errors 0 "*)
-		t_pass "the 2.0-only controller: versions refused, no guest error" ;;
-	*) t_fail "the 2.0-only controller: versions refused, no guest error" "$o" ;;
-	esac
+	if [ -n "$OURS" ]; then
+		# ours speaks 2.0
+		case $o in
+		"state ready version 2.0 max 2.0 "*" errors 0 "*)
+			t_pass "the 2.0-only controller: ready at 2.0, no guest error" ;;
+		*) t_fail "the 2.0-only controller: ready at 2.0, no guest error" "$o" ;;
+		esac
+	else
+		# refused every version; the guest closed the channel again
+		case $o in
+		"state "[bv]*" version 0.0 max 2.0 "*" errors 0 "*)
+			t_pass "the 2.0-only controller: versions refused, no guest error" ;;
+		*) t_fail "the 2.0-only controller: versions refused, no guest error" "$o" ;;
+		esac
+	fi
 else
 	for n in 1 2 3 4 5 6; do
 		t_fail "controller status $n" "no STORAGE-STATUS line"
@@ -116,7 +138,10 @@ else
 fi
 
 # ---- hot add (the back end first, so that device_add is one command),
-# within 5 s: from device_add to the guest's STORAGE-ADDED line (both on
+# within HOTADD_MAX s: from device_add to the guest's STORAGE-ADDED line
+# (5 s; 15 s for the bare kernels: with KASAN, lockdep and kmemleak under
+# TCG the scan and sd's probe of the new disk alone took 10-11 s at a load
+# of 10, so 5 s there would measure the machine's load; both on
 # the host's monotonic clock: conlog.py stamps the console with it)
 mono() {
 	python3 -c 'import time; print("%.3f" % time.monotonic())'
@@ -133,21 +158,21 @@ if wait_console '^STORAGE-HOTADD'; then
 		if wait_console '^STORAGE-ADDED' 30; then
 			t2=$(console_time '^STORAGE-ADDED')
 			dt=$(awk -v a="$t0" -v b="$t2" 'BEGIN { printf "%.1f", b - a }')
-			if awk -v d="$dt" 'BEGIN { exit !(d <= 5) }'; then
-				t_pass "the guest has the new sd $dt s after device_add began (<= 5 s)"
+			if awk -v d="$dt" -v m="$HOTADD_MAX" 'BEGIN { exit !(d <= m) }'; then
+				t_pass "the guest has the new sd $dt s after device_add began (<= $HOTADD_MAX s)"
 			else
-				t_fail "the guest has the new sd within 5 s of device_add" "$dt s"
+				t_fail "the guest has the new sd within $HOTADD_MAX s of device_add" "$dt s"
 			fi
 		else
-			t_fail "the guest has the new sd within 5 s of device_add" "never"
+			t_fail "the guest has the new sd within $HOTADD_MAX s of device_add" "never"
 		fi
 	else
 		t_fail "device_add scsi-hd at LUN 3" "$QR"
-		t_fail "the guest has the new sd within 5 s of device_add" "no device_add"
+		t_fail "the guest has the new sd within $HOTADD_MAX s of device_add" "no device_add"
 	fi
 else
 	t_fail "device_add scsi-hd at LUN 3" "no STORAGE-HOTADD"
-	t_fail "the guest has the new sd within 5 s of device_add" "no device_add"
+	t_fail "the guest has the new sd within $HOTADD_MAX s of device_add" "no device_add"
 fi
 if wait_console '^STORAGE-HOTDEL'; then
 	if q device_del id=hotdisk && wait_event DEVICE_DELETED 30 >/dev/null; then
@@ -162,9 +187,12 @@ fi
 if wait_console '^STORAGE-STATUS-END'; then
 	s=$(status scsi0)
 	t_diag "scsi0 at the end: $s"
+	# none before 4.2 (WS2008 had no hot add)
+	nn=2
+	[ "$PROTO" = 2.0 ] && nn=0
 	case $s in
-	*" errors 0 notices 2 "*) t_pass "scsi0: ENUMERATE_BUS and REMOVE_DEVICE sent, no guest error" ;;
-	*) t_fail "scsi0: ENUMERATE_BUS and REMOVE_DEVICE sent, no guest error" "$s" ;;
+	*" errors 0 notices $nn "*) t_pass "scsi0: $nn notices (ENUMERATE_BUS, REMOVE_DEVICE) sent, no guest error" ;;
+	*) t_fail "scsi0: $nn notices (ENUMERATE_BUS, REMOVE_DEVICE) sent, no guest error" "$s" ;;
 	esac
 else
 	t_fail "scsi0: ENUMERATE_BUS and REMOVE_DEVICE sent, no guest error" "no STORAGE-STATUS-END"

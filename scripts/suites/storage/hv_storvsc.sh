@@ -1,0 +1,1 @@
+../../../selftests/hv_storvsc/hv_storvsc.sh

@@ -1,0 +1,1 @@
+../../../selftests/lib/ktap.sh
