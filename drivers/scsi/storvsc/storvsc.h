@@ -66,7 +66,7 @@ struct storvsc_host {
 
 	struct work_struct scan_work;	/* ENUMERATE_BUS, REMOVE_DEVICE */
 	spinlock_t lock;		/* removing vs scan_work */
-	bool removing;
+	bool removing;			/* no scan_work: not added, or going */
 	atomic_t sweep;			/* scan_work: check the known LUNs */
 
 	atomic64_t bad_completions;	/* unknown id, malformed, duplicate */

@@ -492,6 +492,8 @@ static int storvsc_probe(struct hvic_device *hdev,
 	mutex_init(&sh->chan_lock);
 	spin_lock_init(&sh->lock);
 	INIT_WORK(&sh->scan_work, storvsc_scan_work);
+	/* No rescan (a host notice) before the SCSI host is added */
+	sh->removing = true;
 	hvic_set_drvdata(hdev, sh);
 
 	ret = -ENOMEM;
@@ -549,6 +551,9 @@ static int storvsc_probe(struct hvic_device *hdev,
 	ret = scsi_add_host(shost, &hdev->dev);
 	if (ret)
 		goto err_close;
+	spin_lock_irq(&sh->lock);
+	sh->removing = false;
+	spin_unlock_irq(&sh->lock);
 	dev_info(&hdev->dev,
 		 "SCSI host %u: protocol %u.%u, largest transfer %u KiB, queue depth %u, %u sub-channel%s asked\n",
 		 shost->host_no, STORVSC_VERSION_MAJOR(sh->version),
