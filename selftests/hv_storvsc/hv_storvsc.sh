@@ -28,22 +28,6 @@ else
 	. "$_d/../lib/ktap.sh"
 fi
 
-has() {
-	case " $SECTIONS " in
-	*" $1 "*) return 0 ;;
-	esac
-	return 1
-}
-
-poll() {
-	_end=$(($(cut -d. -f1 /proc/uptime) + $1))
-	shift
-	while ! "$@"; do
-		[ "$(cut -d. -f1 /proc/uptime)" -ge "$_end" ] && return 1
-		sleep 0.2
-	done
-}
-
 # the SCSI host numbers of the controllers bound to hv_storvsc
 hosts() {
 	for _c in "$DRV"/*-*/host*; do

@@ -41,23 +41,6 @@ else
 	. "$_d/../lib/ktap.sh"
 fi
 
-has() {
-	case " $SECTIONS " in
-	*" $1 "*) return 0 ;;
-	esac
-	return 1
-}
-
-# poll SECS CMD...: until CMD succeeds, every 0.2 s
-poll() {
-	_end=$(($(cut -d. -f1 /proc/uptime) + $1))
-	shift
-	while ! "$@"; do
-		[ "$(cut -d. -f1 /proc/uptime)" -ge "$_end" ] && return 1
-		sleep 0.2
-	done
-}
-
 # modalias_of CLASS-GUID: vmbus: and the GUID's 16 bytes in the Windows
 # layout (first three fields little-endian), as hex
 modalias_of() {

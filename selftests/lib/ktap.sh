@@ -7,6 +7,7 @@
 #
 #   diag TEXT  pass DESC  fail DESC [WHY...]  skip DESC WHY
 #   check DESC WHY-IF-FAILED CMD...   is GOT WANT DESC   kmemleak_clean
+#   has SECTION (in $SECTIONS)   poll SECS CMD... (until CMD succeeds, every 0.2 s)
 
 n=0
 failed=0
@@ -70,4 +71,22 @@ kmemleak_clean() {
 	else
 		skip "kmemleak: nothing leaked" "no debugfs/kmemleak"
 	fi
+}
+
+# has SECTION: SECTION is one of the test's $SECTIONS
+has() {
+	case " $SECTIONS " in
+	*" $1 "*) return 0 ;;
+	esac
+	return 1
+}
+
+# poll SECS CMD...: until CMD succeeds, every 0.2 s; 1 after SECS s
+poll() {
+	_end=$(($(cut -d. -f1 /proc/uptime) + $1))
+	shift
+	while ! "$@"; do
+		[ "$(cut -d. -f1 /proc/uptime)" -ge "$_end" ] && return 1
+		sleep 0.2
+	done
 }

@@ -44,7 +44,6 @@ struct storvsc_chan {
 	atomic64_t requests;		/* EXECUTE_SRBs sent */
 	atomic64_t completions;		/* matched to a request */
 	atomic64_t ring_full;		/* queuecommand said busy */
-	struct rcu_head rcu;
 };
 
 struct storvsc_host {
