@@ -379,13 +379,18 @@ void vmbus_channel_event(struct hvic_channel *chan)
 	hv_ring_mask_interrupts(&chan->in);
 	for (round = 0; round < VMBUS_CALLBACK_ROUNDS; round++) {
 		u32 before = chan->in.priv_read;
+		bool had = hv_ring_read_avail(&chan->in);
 
 		cb(chan, chan->ctx);
 		hvic_recv_done(chan);
 		if (!hv_ring_unmask_interrupts(&chan->in))
 			break;
-		/* The driver left packets on purpose: it reschedules itself */
-		if (chan->in.priv_read == before || chan->in.broken)
+		/*
+		 * The driver left packets it was given on purpose: it
+		 * reschedules itself.  Packets that came while we were masked
+		 * (the host did not signal them) are another round's.
+		 */
+		if ((had && chan->in.priv_read == before) || chan->in.broken)
 			break;
 		hv_ring_mask_interrupts(&chan->in);
 	}

@@ -108,7 +108,12 @@ if has reload; then
 			rmmod hv_storvsc || { echo "cycle $i: rmmod failed"; return 1; }
 			[ -z "$(disks)" ] || { echo "cycle $i: disks left after rmmod: $(disks)"; return 1; }
 			modprobe hv_storvsc || { echo "cycle $i: modprobe failed"; return 1; }
-			poll 30 same || { echo "cycle $i: disks '$(disks | cut -d' ' -f1 | tr '\n' ' ')', want '$want'"; return 1; }
+			poll 30 same || {
+				echo "cycle $i: disks '$(disks | cut -d' ' -f1 | tr '\n' ' ')', want '$want'"
+				echo "bound: $(ls -d "$DRV"/*-* 2>/dev/null | sed 's|.*/||' | tr '\n' ' ')"
+				dmesg | tail -n 25
+				return 1
+			}
 			i=$((i + 1))
 		done
 	}

@@ -82,6 +82,9 @@ static int storvsc_exec(struct storvsc_host *sh, struct storvsc_packet *pkt)
 	pkt->flags = STORVSC_FLAG_REQUEST_COMPLETION;
 	ret = hvic_xact_exec(sh->xact, &p, pkt, sizeof(*pkt),
 			     STORVSC_INIT_TIMEOUT);
+	if (ret == -ETIMEDOUT)
+		dev_err(&sh->hdev->dev, "operation %u: no answer from the host in %u s\n",
+			op, STORVSC_INIT_TIMEOUT / HZ);
 	if (ret < 0)
 		return ret;
 	if (ret < STORVSC_PACKET_HDR_SIZE) {

@@ -682,31 +682,16 @@ static void netvsp_chan_notify(VMBusChannel *chan)
     }
     /* answers first; take nothing new while the guest's ring is full */
     if (netvsp_flush_comps(s, idx) && !vmbus_channel_recv_start(chan)) {
-        bool taken = false;
-
         while (g_queue_is_empty(&ch->pending)) {
             req = vmbus_channel_recv_peek(chan, sizeof(*req));
             if (!req) {
                 break;
             }
             vmbus_channel_recv_pop(chan);
-            taken = true;
             netvsp_handle(s, req);
             vmbus_free_req(req);
         }
         vmbus_channel_recv_done(chan);
-        /*
-         * The guest signals only when its ring goes from empty to
-         * non-empty as it sees it (the read index it finds equals its
-         * old write index).  What it wrote while we were at work here,
-         * before recv_done published our read index, it did not signal:
-         * look again in a pass of our own (its recv_start reads the write
-         * index after recv_done's barrier), from the main loop so that a
-         * busy guest cannot keep us here.
-         */
-        if (taken) {
-            vmbus_channel_notify_host(chan);
-        }
     }
     /* sections or ring space may have come back */
     if (idx == 0) {
