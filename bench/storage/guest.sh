@@ -68,5 +68,7 @@ t_is "$st" 0 "$dev $work: fio"
 [ "$st" = 0 ] || sed 's/^/# fio: /' /tmp/fio.out | tail -n 20
 iops=0 kibs=0
 [ "$work" != none ] && IFS=';' read -r _ _ _ _ _ _ kibs iops _ </tmp/fio.out
-echo "BENCH dev=$dev work=$work fio=$st ios=$ios iops=$iops kibs=$kibs irqs=$((i1 - i0)) devirqs=$((d1 - d0))"
+# the clock the workload ran on (fio reads it several times per I/O)
+clock=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)
+echo "BENCH dev=$dev work=$work clock=${clock:-unknown} fio=$st ios=$ios iops=$iops kibs=$kibs irqs=$((i1 - i0)) devirqs=$((d1 - d0))"
 t_done
