@@ -210,7 +210,7 @@ case " $columns " in *" ours "*) case " $columns " in *" upstream "*) ratio=1 ;;
 	echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load average $load0 at start, $load1 at end"
 	for col in $columns; do
 		# shellcheck disable=SC1090
-		echo "  $col: ${col_kind[$col]} $(. "${kenv[${col_kind[$col]}]}" && echo "$KVER"), ${col_dev[$col]}, clocksource $(sed -n 's/.* clock=\([^ ]*\).*/\1/p' <<<"${res[$col-qd1]:-}")"
+		echo "  $col: ${col_kind[$col]} $(. "${kenv[${col_kind[$col]}]}" && echo "$KVER"), ${col_dev[$col]}, clocksource $(sed -n 's/.* clock=\([^ ]*\).*/\1/p' <<<"${res[$col-qd1]:- clock=-}")"
 	done
 	printf '%-24s' ""
 	for col in $columns; do

@@ -21,7 +21,7 @@
 /*
  * The largest request: 1 MiB of data, not page aligned at its start,
  * is 257 pages; its range list (2 KiB) lives in the command's private
- * area.  Half of that split each 1 MiB read in two (twice the exits).
+ * area.  At 512 KiB every 1 MiB read went to the host as two requests.
  */
 #define STORVSC_MAX_IO_BYTES	(1024 * 1024)
 #define STORVSC_MAX_PFNS	(STORVSC_MAX_IO_BYTES / PAGE_SIZE + 1)

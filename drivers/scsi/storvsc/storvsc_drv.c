@@ -83,7 +83,7 @@ static int storvsc_exec(struct storvsc_host *sh, struct storvsc_packet *pkt)
 	ret = hvic_xact_exec(sh->xact, &p, pkt, sizeof(*pkt),
 			     STORVSC_INIT_TIMEOUT);
 	if (ret == -ETIMEDOUT)
-		dev_err(&sh->hdev->dev, "operation %u: no answer from the host in %u s\n",
+		dev_err(&sh->hdev->dev, "operation %u: no answer from the host in %d s\n",
 			op, STORVSC_INIT_TIMEOUT / HZ);
 	if (ret < 0)
 		return ret;
