@@ -10,12 +10,10 @@
 #   SUITES="boot clock ..."                             scripts/suites/<name>
 #   CPUS="1 2"  HOSTS="ws2025 ..."                      vCPU counts, profiles
 # Each is intersected with what a suite declares in its suite.conf.
-#   JOBS=N   guest runs at a time, counted in vCPUs (default 1: one
-#            after the other; JOBS=$(nproc) runs 1-vCPU guests side by side,
-#            a 2-vCPU guest takes two). Not the default: with two guests on
-#            two cores the timing checks (timesync within 1 s, sleep 2 within
-#            5 %, hot add within 5 s) lose their margin - a bare-6.12 ws2012
-#            run beside another was 1.4 s off in timesync
+#   JOBS=N   guest runs at a time, counted in vCPUs (default: the
+#            machine's CPUs, so on two cores two 1-vCPU guests run side by
+#            side and a 2-vCPU guest alone; JOBS=1: one after the other, for
+#            a machine busy with other work)
 #
 # Steps:
 #   1. apt-get install what is missing
@@ -72,7 +70,7 @@ SEL_SUITES=${SUITES:-}
 SEL_CPUS=${CPUS:-}
 SEL_HOSTS=${HOSTS:-}
 SEL_BOOT_TIMEOUT=${BOOT_TIMEOUT:-}
-SEL_JOBS=${JOBS:-1}
+SEL_JOBS=${JOBS:-$(nproc)}
 unset KERNELS SUITES CPUS HOSTS BOOT_TIMEOUT JOBS
 case $SEL_JOBS in
 '' | *[!0-9]* | 0) hvic_die "JOBS=$SEL_JOBS: a number of guest runs (vCPUs) at a time, 1 or more" ;;

@@ -353,8 +353,14 @@ else
 	t_fail "timesync set the clock (year >= 2024) within 15 s of loading hv_utils" \
 		"the clock says $(date -u '+%F %T'); $(grep -i -E 'timesync|ptp' /tmp/dmesg | tail -n 3)"
 fi
+# The sample, the uptime just after taking it and the uptime as it is
+# printed: post.sh takes the time the guest spent between the two (forks
+# of a debug kernel, slow under TCG and slower beside another guest) off
+# the line's arrival on the host
 adjtimex >/tmp/adjtimex 2>&1
-echo "TIMESYNC-SAMPLE $(sed -n 's/.*time\.tv_sec: *//p' /tmp/adjtimex).$(sed -n 's/.*time\.tv_usec: *//p' /tmp/adjtimex | awk '{ printf "%06d", $1 }')"
+u_sample=$(cut -d' ' -f1 /proc/uptime)
+sample=$(sed -n 's/.*time\.tv_sec: *//p' /tmp/adjtimex).$(sed -n 's/.*time\.tv_usec: *//p' /tmp/adjtimex | awk '{ printf "%06d", $1 }')
+echo "TIMESYNC-SAMPLE $sample $u_sample $(cut -d' ' -f1 /proc/uptime)"
 
 # ---------------------------------------------------------------- interrupts
 # Each channel's interrupt count (host-to-guest signals): the negotiation

@@ -26,20 +26,25 @@ if [ -z "$VMBUS_VERSION" ]; then
 fi
 
 # ---------------------------------------------------------------- timesync
-# TIMESYNC-SAMPLE is the guest's CLOCK_REALTIME; console.log stamps the line
-# with the host's CLOCK_MONOTONIC as it arrived: shifted by the host's
-# REALTIME - MONOTONIC now, that is the host's time when the guest read its.
+# TIMESYNC-SAMPLE is the guest's CLOCK_REALTIME, then its uptime just after
+# taking it and as it printed the line; console.log stamps the line with
+# the host's CLOCK_MONOTONIC as it arrived: shifted by the host's
+# REALTIME - MONOTONIC now, and less the guest's time between the two
+# uptimes, that is the host's time when the guest read its clock.
 desc="timesync: the guest's clock within 1 s of the host's"
-sample=$(console_text | sed -n 's/^TIMESYNC-SAMPLE \([0-9]*\.[0-9]*\)$/\1/p' | head -n 1)
+line=$(console_text | grep -m 1 '^TIMESYNC-SAMPLE [0-9]*\.[0-9]* [0-9.]* [0-9.]*$')
 at=$(console_time '^TIMESYNC-SAMPLE ')
-if [ -n "$sample" ] && [ -n "$at" ]; then
+if [ -n "$line" ] && [ -n "$at" ]; then
+	read -r _ sample u_sample u_print <<<"$line"
 	off=$(python3 -c 'import time; print("%.6f" % (time.time() - time.monotonic()))')
-	d=$(awk -v g="$sample" -v m="$at" -v o="$off" 'BEGIN { printf "%.3f", g - (m + o) }')
-	host=$(awk -v m="$at" -v o="$off" 'BEGIN { printf "%.3f", m + o }')
+	host=$(awk -v m="$at" -v o="$off" -v a="$u_sample" -v b="$u_print" \
+		'BEGIN { printf "%.3f", m + o - (b - a) }')
+	d=$(awk -v g="$sample" -v h="$host" 'BEGIN { printf "%.3f", g - h }')
+	lag=$(awk -v a="$u_sample" -v b="$u_print" 'BEGIN { printf "%.2f", b - a }')
 	if awk -v d="$d" 'BEGIN { exit !(d >= -1 && d <= 1) }'; then
-		t_pass "$desc (guest - host = $d s)"
+		t_pass "$desc (guest - host = $d s; $lag s from the sample to the line)"
 	else
-		t_fail "$desc" "guest $sample ($(date -u -d "@${sample%.*}" '+%F %T')), host $host ($(date -u -d "@${host%.*}" '+%F %T')): guest - host = $d s"
+		t_fail "$desc" "guest $sample ($(date -u -d "@${sample%.*}" '+%F %T')), host $host ($(date -u -d "@${host%.*}" '+%F %T')): guest - host = $d s ($lag s from the sample to the line)"
 	fi
 else
 	t_fail "$desc" "no TIMESYNC-SAMPLE line from the guest"
