@@ -447,7 +447,7 @@ run_reap() {
 				return 0
 			fi
 		done
-		sleep 0.2
+		hvic_nap 0.2
 	done
 }
 
@@ -560,7 +560,7 @@ run_vm() {
 	if [ -n "$HOST_PID" ]; then
 		for _ in $(seq 1 30); do
 			kill -0 "$HOST_PID" 2>/dev/null || break
-			sleep 0.5
+			hvic_nap 0.5
 		done
 		if kill -0 "$HOST_PID" 2>/dev/null; then
 			kill "$HOST_PID" 2>/dev/null

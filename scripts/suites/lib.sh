@@ -15,6 +15,9 @@
 #   HV_TEST_PATH QOM path of hvhost's hv-synic-test (empty: this QEMU has none)
 #   RUNDIR, HV_KIND, HV_HOST, HV_CPUS; post.sh also VM_STATUS
 
+# shellcheck source=../lib.sh
+. "$HVIC_TOP/scripts/lib.sh"
+
 # console_text: the console log without the time stamps and carriage returns.
 console_text() {
 	sed -e 's/\r$//' -e 's/^\[[0-9.]*\] //' "$CONSOLE_LOG" 2>/dev/null
@@ -25,20 +28,56 @@ vm_stopped() {
 	grep -q '\] exit status ' "$QEMU_LOG" 2>/dev/null
 }
 
+# follow FILE REGEX TIMEOUT_S [STAMPED]: print the first line of FILE (a log
+# still being written) that matches the extended REGEX, reading only what
+# was added since the last look (no fork while it waits; with STAMPED the
+# "[SECONDS] " time stamp and a carriage return are taken off first). Fails
+# when the VM has stopped without such a line, or after TIMEOUT_S seconds.
+follow() {
+	local file=$1 re=$2 deadline=$((SECONDS + $3)) stamped=${4:-}
+	local fd part line pending='' n=0 last=''
+
+	until [ -e "$file" ]; do
+		[ $SECONDS -ge "$deadline" ] && return 1
+		hvic_nap 0.1
+	done
+	exec {fd}<"$file" || return 1
+	while :; do
+		while IFS= read -r -u "$fd" part; do
+			line=$pending$part pending=''
+			if [ -n "$stamped" ]; then
+				line=${line%$'\r'}
+				[[ $line =~ ^\[[0-9.]+\]\ (.*)$ ]] && line=${BASH_REMATCH[1]}
+			fi
+			if [[ $line =~ $re ]]; then
+				exec {fd}<&-
+				printf '%s\n' "$line"
+				return 0
+			fi
+		done
+		# a line still being written: the rest comes later
+		pending+=$part
+		[ -n "$last" ] && break
+		# the run log once a second (a grep is a fork); once QEMU has
+		# ended, one more look at what it wrote last
+		if [ $((n++ % 10)) = 0 ] && vm_stopped; then
+			last=1
+			continue
+		fi
+		[ $SECONDS -ge "$deadline" ] && break
+		hvic_nap 0.1
+	done
+	exec {fd}<&-
+	return 1
+}
+
 # wait_console REGEX [TIMEOUT_S]: wait until a console line matches the
 # extended REGEX (anchors apply to the text after the time stamp). Fails when
 # the VM has stopped without such a line, or after TIMEOUT_S seconds if
 # given. Without TIMEOUT_S it waits as long as the VM runs (the runner's
 # timeouts bound that).
 wait_console() {
-	local re=$1 deadline=$((SECONDS + ${2:-864000}))
-
-	while [ $SECONDS -lt "$deadline" ]; do
-		console_text | grep -Eq -- "$re" && return 0
-		vm_stopped && { console_text | grep -Eq -- "$re"; return; }
-		sleep 0.1
-	done
-	return 1
+	follow "$CONSOLE_LOG" "$1" "${2:-864000}" stamped >/dev/null
 }
 
 # console_time REGEX: host time stamp (seconds) of the first matching line.
@@ -66,21 +105,7 @@ qmp() {
 # events and print its first such line. Fails when the VM has stopped
 # without it, or after TIMEOUT_S seconds if given.
 wait_event() {
-	local re deadline=$((SECONDS + ${2:-864000})) line
-
-	re="\"event\": \"(${1//,/|})\""
-	while [ $SECONDS -lt "$deadline" ]; do
-		line=$(grep -E -m 1 -- "$re" "$QMP_EVENTS" 2>/dev/null)
-		[ -n "$line" ] && { printf '%s\n' "$line"; return 0; }
-		if vm_stopped; then
-			line=$(grep -E -m 1 -- "$re" "$QMP_EVENTS" 2>/dev/null)
-			[ -n "$line" ] && printf '%s\n' "$line"
-			[ -n "$line" ]
-			return
-		fi
-		sleep 0.1
-	done
-	return 1
+	follow "$QMP_EVENTS" "\"event\": \"(${1//,/|})\"" "${2:-864000}"
 }
 
 # Hyper-V state of the guest and SynIC injection, through hvhost's

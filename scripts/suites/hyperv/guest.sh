@@ -68,9 +68,9 @@ t_grep "dmesg: hv_balloon negotiated a Dynamic Memory protocol" \
 t_ok "hv_balloon is bound to a VMBus device" \
 	sh -c 'ls /sys/bus/vmbus/drivers/hv_balloon/ | grep -q -- -'
 
-echo SLEEP-BEGIN
+echo "SLEEP-BEGIN $(cut -d' ' -f1 /proc/uptime)"
 sleep 2
-echo SLEEP-END
+echo "SLEEP-END $(cut -d' ' -f1 /proc/uptime)"
 t_pass "slept 2 s (post.sh checks the duration on the host)"
 
 # Bad input: one test point per hvbad check
