@@ -37,27 +37,33 @@ follow() {
 	local file=$1 re=$2 deadline=$((SECONDS + $3)) stamped=${4:-}
 	local fd part line pending='' n=0 last=''
 
+	# _follow_match LINE: LINE (stripped with STAMPED) matches REGEX: printed
+	_follow_match() {
+		line=$1
+		if [ -n "$stamped" ]; then
+			line=${line%$'\r'}
+			[[ $line =~ ^\[[0-9.]+\]\ (.*)$ ]] && line=${BASH_REMATCH[1]}
+		fi
+		[[ $line =~ $re ]] && printf '%s\n' "$line"
+	}
 	until [ -e "$file" ]; do
 		[ $SECONDS -ge "$deadline" ] && return 1
+		vm_stopped && return 1
 		hvic_nap 0.1
 	done
 	exec {fd}<"$file" || return 1
 	while :; do
 		while IFS= read -r -u "$fd" part; do
-			line=$pending$part pending=''
-			if [ -n "$stamped" ]; then
-				line=${line%$'\r'}
-				[[ $line =~ ^\[[0-9.]+\]\ (.*)$ ]] && line=${BASH_REMATCH[1]}
-			fi
-			if [[ $line =~ $re ]]; then
-				exec {fd}<&-
-				printf '%s\n' "$line"
-				return 0
-			fi
+			_follow_match "$pending$part" && { exec {fd}<&-; return 0; }
+			pending=''
 		done
 		# a line still being written: the rest comes later
 		pending+=$part
-		[ -n "$last" ] && break
+		if [ -n "$last" ]; then
+			# what QEMU left without a newline counts too
+			[ -n "$pending" ] && _follow_match "$pending" && { exec {fd}<&-; return 0; }
+			break
+		fi
 		# the run log once a second (a grep is a fork); once QEMU has
 		# ended, one more look at what it wrote last
 		if [ $((n++ % 10)) = 0 ] && vm_stopped; then

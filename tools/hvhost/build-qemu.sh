@@ -183,6 +183,16 @@ t0=$(date +%s)
 ninja -C "$build" qemu-system-x86_64 tests/tcg/plugins/libinsn.so >&2 ||
 	hvic_die "qemu build failed"
 hvic_msg "qemu built in $(($(date +%s) - t0)) s"
+# sanitize-cc picks files by the path after -c: should meson ever pass
+# them otherwise, the tests would run unchecked without a word, so the
+# VMBus server's object must carry ASan's and UBSan's calls
+if [ -n "$variant" ]; then
+	o=$build/libqemu-x86_64-softmmu.a.p/hw_hyperv_vmbus.c.o
+	syms=$(nm -u "$o" 2>/dev/null) || hvic_die "no $o to check the sanitizers in"
+	if ! grep -q '__asan_report' <<<"$syms" || ! grep -q '__ubsan_handle' <<<"$syms"; then
+		hvic_die "$o is not instrumented: sanitize-cc no longer recognises QEMU's compile commands"
+	fi
+fi
 
 # ninja relinks in place: tests run a copy, replaced atomically when it
 # changed, so a rebuild never pulls the binary from under a running QEMU.
