@@ -33,19 +33,43 @@ bench_qemu() {
 	hvic_msg "instruction counter $BENCH_PLUGIN"
 }
 
+# bench_profiler DIR: make BENCH_PLUGIN the per-block profiler instead
+# (bench/profile/insnprof.c, built in DIR against the plugin API of the
+# cached QEMU source; it counts the same total): bench_boot then leaves
+# each run's blocks in RUNDIR/blocks.txt, for bench/profile/symbolize.py.
+bench_profiler() {
+	local dir=$1 src='' s
+
+	for s in "$HVIC_CACHE"/qemu/*/src; do
+		[ -f "$s/include/qemu/qemu-plugin.h" ] && src=$s
+	done
+	[ -n "$src" ] || hvic_die "no QEMU source in $HVIC_CACHE/qemu for the plugin API"
+	hvic_need_pkgs gcc pkg-config libglib2.0-dev
+	# shellcheck disable=SC2046 # pkg-config's flags, split on purpose
+	gcc -shared -fPIC -O2 -Wall -Wextra -Wno-unused-parameter -Werror \
+		-I "$src/include/qemu" $(pkg-config --cflags glib-2.0) \
+		-o "$dir/libinsnprof.so" "$HVIC_TOP/bench/profile/insnprof.c" ||
+		hvic_die "the profiler plugin did not build"
+	BENCH_PLUGIN=$dir/libinsnprof.so
+	BENCH_PROFILE=1
+	hvic_msg "profiler $BENCH_PLUGIN"
+}
+
 # bench_boot RUNDIR QMP_SOCK TIMEOUT "DEVICE ARGS" HVIC_QEMU_ARGV-OPTIONS...:
 # boot one benchmark guest with the instruction counter (BENCH_PLUGIN,
-# inline) and the hypercall trace, wait for it (TIMEOUT s; 300 s to reach
-# /init), and set BENCH_LINE to the last "BENCH ..." line of its console
-# and BENCH_COUNTS to "insns=N hypercalls=N" for the whole run. 1 (and a
-# warning with the console's tail) when there is no BENCH line.
+# inline, or the profiler: see bench_profiler) and the hypercall trace,
+# wait for it (TIMEOUT s; 300 s to reach /init), and set BENCH_LINE to the
+# last "BENCH ..." line of its console and BENCH_COUNTS to "insns=N
+# hypercalls=N" for the whole run. 1 (and a warning with the console's
+# tail) when there is no BENCH line.
 bench_boot() {
-	local rd=$1 sock=$2 timeout=$3 devargs=$4 insns hc
+	local rd=$1 sock=$2 timeout=$3 devargs=$4 insns hc opt=inline=on
 
 	shift 4
 	mkdir -p "$rd"
+	[ -n "${BENCH_PROFILE:-}" ] && opt=out=$rd/blocks.txt
 	hvic_vm_start "$rd" "$sock" 0 "$@" \
-		-x "$devargs -plugin $BENCH_PLUGIN,inline=on -d plugin -D $rd/plugin.log -trace enable=hyperv_tcg_hypercall" ||
+		-x "$devargs -plugin $BENCH_PLUGIN,$opt -d plugin -D $rd/plugin.log -trace enable=hyperv_tcg_hypercall" ||
 		hvic_die "QEMU did not start (see $rd)"
 	hvic_vm_wait "$timeout" "$rd/console.txt" '^hvtest: hyperv-ic test guest' 300
 	hvic_vm_finish "$rd"

@@ -2,17 +2,23 @@
 # shellcheck shell=sh
 # bench/storage, in the guest: one workload on one disk, then power off.
 # The kernel command line says which: bench.dev=storvsp|virtio-blk|
-# virtio-scsi, bench.work=none|qd1|qd32|seq. storvsp is whichever
+# virtio-scsi, bench.work=none|qd1|qd32|qd32b|seq. storvsp is whichever
 # hv_vmbus + hv_storvsc the image carries: ours (in updates/, on a kernel
 # without Hyper-V support) or the kernel's own. Prints "BENCH key=value..."
-# lines for bench/storage/storage.sh.
+# lines for bench/storage/storage.sh (bench.fio=OPT,OPT... adds fio options
+# to every job); with bench.profile=1 also "KSYM"
+# lines, the code of the modules in /proc/kallsyms and the kernel's _stext
+# (bench/profile/symbolize.py maps addresses to functions with them).
 . /lib/hvtest/tap.sh
 
-dev='' work=''
+dev='' work='' profile='' extra=''
 for a in $(cat /proc/cmdline); do
 	case $a in
 	bench.dev=*) dev=${a#*=} ;;
 	bench.work=*) work=${a#*=} ;;
+	bench.profile=*) profile=${a#*=} ;;
+	# more fio options for every job, comma-separated
+	bench.fio=*) extra=$(echo "${a#*=}" | tr ',' ' ') ;;
 	esac
 done
 
@@ -46,8 +52,9 @@ irqs() {
 # System V shared memory, even with --thread: the bench kernels have it,
 # the bare ones do not.)
 run() {
+	# shellcheck disable=SC2086 # options, split on purpose
 	fio --minimal --name=b --filename=/dev/$disk --direct=1 --readonly "$@" \
-		>/tmp/fio.out 2>&1
+		$extra >/tmp/fio.out 2>&1
 }
 # shellcheck disable=SC2046 # two numbers
 set -- $(irqs)
@@ -58,6 +65,9 @@ case $work in
 none) ios=0; run --rw=randread --bs=4k --ioengine=psync --iodepth=1 --number_ios=1 --size=256M ;;
 qd1) ios=10000; run --rw=randread --bs=4k --ioengine=psync --iodepth=1 --number_ios=$ios --size=256M ;;
 qd32) ios=20000; run --rw=randread --bs=4k --ioengine=libaio --iodepth=32 --number_ios=$ios --size=256M ;;
+# the same in batches: 16 requests per io_submit (one plug, one blk-mq
+# dispatch), reaped 16 at a time
+qd32b) ios=20000; run --rw=randread --bs=4k --ioengine=libaio --iodepth=32 --iodepth_batch_submit=16 --iodepth_batch_complete_min=16 --number_ios=$ios --size=256M ;;
 seq) ios=768; run --rw=read --bs=1M --ioengine=libaio --iodepth=4 --size=256M --loops=3 ;;
 esac
 st=$?
@@ -67,8 +77,12 @@ i1=$1 d1=$2
 t_is "$st" 0 "$dev $work: fio"
 [ "$st" = 0 ] || sed 's/^/# fio: /' /tmp/fio.out | tail -n 20
 iops=0 kibs=0
-[ "$work" != none ] && IFS=';' read -r _ _ _ _ _ _ kibs iops _ </tmp/fio.out
+# (the terse line: fio may print a warning before it)
+[ "$work" != none ] && grep '^3;' /tmp/fio.out >/tmp/fio.terse &&
+	IFS=';' read -r _ _ _ _ _ _ kibs iops _ </tmp/fio.terse
 # the clock the workload ran on (fio reads it several times per I/O)
 clock=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)
+[ "$profile" = 1 ] &&
+	grep -E '^[0-9a-f]+ [tTwW] (_stext$|.*\[)' /proc/kallsyms | sed 's/^/KSYM /'
 echo "BENCH dev=$dev work=$work clock=${clock:-unknown} fio=$st ios=$ios iops=$iops kibs=$kibs irqs=$((i1 - i0)) devirqs=$((d1 - d0))"
 t_done

@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench/storage/storage.sh [-c "COLUMN..."] [-o DIR]: our hv_storvsc against
-# upstream's and virtio-blk, from one run on one host (issue 13's A/B
-# benchmark). Not part of make check, never a CI gate: 12 boots, about 15
-# minutes on 2 shared cores.
+# bench/storage/storage.sh [-c "COLUMN..."] [-o DIR] [-p] [-f FIO-OPTIONS]: our hv_storvsc
+# against upstream's and virtio-blk, from one run on one host (issue 13's
+# A/B benchmark). Not part of make check, never a CI gate: 15 boots, about
+# 3 minutes once the kernels are cached (measured: Documentation/bench.md).
 #
 # Columns (-c, default "ours upstream virtio-blk"):
 #   ours         kernel bench-6.12 (scripts/kernel.sh: the bare 6.12 kernel
@@ -24,7 +24,8 @@
 # raw disk in RAM (/dev/shm, cache=writeback).
 #
 # Per column: fio 4 KiB random read IOPS at QD1 (psync) and QD32 (libaio),
-# 1 MiB sequential read MB/s (libaio, QD4); and per I/O, what costs on real
+# the same QD32 submitted and reaped 16 at a time (one blk-mq dispatch
+# batch per io_submit), 1 MiB sequential read MB/s (libaio, QD4); and per I/O, what costs on real
 # hardware: guest instructions (QEMU's libinsn.so plugin, inline counting),
 # hypercalls (hvhost's hyperv_tcg_hypercall trace events) and interrupts
 # other than timer ticks (the guest's /proc/interrupts around the workload,
@@ -48,6 +49,20 @@
 # plugin API version matches). A column that fails (no module, no device,
 # fio error) shows "-" and the run goes on; its logs are in DIR/COLUMN-WORK.
 # Results: DIR/table.txt, DIR/results.txt (raw BENCH lines and counts).
+#
+# -f: more fio options for every job and column (blank-separated, no
+# blanks or commas inside one), e.g. -f --clocksource=cpu: fio then times
+# its I/Os with the TSC in user space instead of clock_gettime(), which our
+# modules can only answer with a system call (no vDSO clock from a module;
+# upstream's answers in the vDSO), so that the columns compare the storage
+# paths without the clock.
+#
+# -p: profile too. The instruction counter is then bench/profile/
+# insnprof.c (same totals, by translation block), and each workload's
+# instructions per I/O by function, less the baseline boot's, go to
+# DIR/profile-COLUMN-WORK.txt (.tsv: every function); with ours and
+# upstream, DIR/profile-diff-WORK.txt puts them side by side, sorted by
+# what ours runs more. Needs the kernel's System.map (bench kinds).
 set -eu -o pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -55,12 +70,14 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"
 
 columns="ours upstream virtio-blk"
-out=
-while getopts c:o: opt; do
+out='' profile='' fioopts=''
+while getopts c:o:pf: opt; do
 	case $opt in
 	c) columns=$OPTARG ;;
 	o) out=$OPTARG ;;
-	*) hvic_die "usage: storage.sh [-c \"ours upstream virtio-blk virtio-scsi stock\"] [-o DIR]" ;;
+	p) profile=1 ;;
+	f) fioopts=$OPTARG ;;
+	*) hvic_die "usage: storage.sh [-c \"ours upstream virtio-blk virtio-scsi stock\"] [-o DIR] [-p] [-f FIO-OPTIONS]" ;;
 	esac
 done
 out=${out:-$HVIC_TOP/logs/bench-storage-$(date +%Y%m%d-%H%M%S)}
@@ -81,6 +98,7 @@ done
 hvic_need_pkgs $HVIC_BASE_PKGS python3 fio rsync
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 bench_qemu "$out"
+[ -z "$profile" ] || bench_profiler "$out"
 
 # One kernel and one image per kind; the image of ours' kind (bench-6.12)
 # carries our modules (in updates/, where the kernel has none of its own)
@@ -148,12 +166,12 @@ for col in $columns; do
 	kind=${col_kind[$col]} dev=${col_dev[$col]}
 	# shellcheck disable=SC1090
 	. "${kenv[$kind]}"
-	for work in none qd1 qd32 seq; do
+	for work in none qd1 qd32 qd32b seq; do
 		rd=$out/$col-$work
 		hvic_msg "$col ($kind, $dev) $work"
 		if ! bench_boot "$rd" "$sockdir/$col-$work.sock" 900 "${devs[$dev]}" \
 			-k "$BZIMAGE" -i "${image[$kind]}" -c 1 -m 1024 -H ws2025 \
-			-a "$HVIC_BASE_APPEND hvtest.kind=$kind hvtest.host=ws2025 hvtest.cpus=1 bench.dev=$dev bench.work=$work"; then
+			-a "$HVIC_BASE_APPEND hvtest.kind=$kind hvtest.host=ws2025 hvtest.cpus=1 bench.dev=$dev bench.work=$work${profile:+ bench.profile=1}${fioopts:+ bench.fio=${fioopts// /,}}"; then
 			failed="$failed $col-$work"
 			break
 		fi
@@ -189,25 +207,31 @@ value() {
 		n=$(field ios "${res[$col-$work]}")
 		# interrupts are counted around the workload in the guest
 		[ "$key" = devirqs ] && b=0
-		awk -v a="$a" -v b="$b" -v n="$n" \
-			'BEGIN { if (n > 0) printf "%.1f", (a - b) / n; else print "-" }'
+		# exits per I/O to 3 decimals: in batches of 16 they are small
+		awk -v a="$a" -v b="$b" -v n="$n" -v f="$([ "$key" = insns ] && echo %.1f || echo %.3f)" \
+			'BEGIN { if (n > 0) printf f, (a - b) / n; else print "-" }'
 		;;
 	esac
 }
 
-rows=(qd1:iops qd32:iops seq:mbs qd1:insns qd32:insns seq:insns
-	qd1:hypercalls qd32:hypercalls seq:hypercalls qd1:devirqs qd32:devirqs seq:devirqs)
+rows=(qd1:iops qd32:iops qd32b:iops seq:mbs
+	qd1:insns qd32:insns qd32b:insns seq:insns
+	qd1:hypercalls qd32:hypercalls qd32b:hypercalls seq:hypercalls
+	qd1:devirqs qd32:devirqs qd32b:devirqs seq:devirqs)
 declare -A label=([qd1:iops]="4K randread QD1 IOPS" [qd32:iops]="4K randread QD32 IOPS"
-	[seq:mbs]="1M seq read MB/s" [qd1:insns]="insns/IO 4K QD1" [qd32:insns]="insns/IO 4K QD32"
-	[seq:insns]="insns/IO 1M seq" [qd1:hypercalls]="hypercalls/IO 4K QD1"
-	[qd32:hypercalls]="hypercalls/IO 4K QD32" [seq:hypercalls]="hypercalls/IO 1M seq"
+	[qd32b:iops]="4K QD32 batch16 IOPS" [seq:mbs]="1M seq read MB/s"
+	[qd1:insns]="insns/IO 4K QD1" [qd32:insns]="insns/IO 4K QD32"
+	[qd32b:insns]="insns/IO 4K QD32 b16" [seq:insns]="insns/IO 1M seq"
+	[qd1:hypercalls]="hypercalls/IO 4K QD1" [qd32:hypercalls]="hypercalls/IO 4K QD32"
+	[qd32b:hypercalls]="hypercalls/IO QD32 b16" [seq:hypercalls]="hypercalls/IO 1M seq"
 	[qd1:devirqs]="interrupts/IO 4K QD1" [qd32:devirqs]="interrupts/IO 4K QD32"
-	[seq:devirqs]="interrupts/IO 1M seq")
+	[qd32b:devirqs]="interrupts/IO QD32 b16" [seq:devirqs]="interrupts/IO 1M seq")
 ratio=
 case " $columns " in *" ours "*) case " $columns " in *" upstream "*) ratio=1 ;; esac ;; esac
 {
 	echo "bench/storage: hvhost $QEMU_VERSION (plain, TCG, ws2025), 1 vCPU, 256 MiB raw disk in RAM"
 	echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load average $load0 at start, $load1 at end"
+	[ -z "$fioopts" ] || echo "  fio options for every job: $fioopts"
 	for col in $columns; do
 		# shellcheck disable=SC1090
 		echo "  $col: ${col_kind[$col]} $(. "${kenv[${col_kind[$col]}]}" && echo "$KVER"), ${col_dev[$col]}, clocksource $(sed -n 's/.* clock=\([^ ]*\).*/\1/p' <<<"${res[$col-qd1]:- clock=-}")"
@@ -232,4 +256,34 @@ case " $columns " in *" ours "*) case " $columns " in *" upstream "*) ratio=1 ;;
 	echo "(IOPS, MB/s: higher is better; per-I/O counts: lower is better; interrupts leave out timer ticks)"
 	[ -z "$failed" ] || echo "failed:$failed (see $out)"
 } | tee "$out/table.txt"
+# -p: instructions per I/O by function
+if [ -n "$profile" ]; then
+	for col in $columns; do
+		# shellcheck disable=SC1090
+		map=$(. "${kenv[${col_kind[$col]}]}" && echo "$KDIR/System.map")
+		if [ ! -f "$map" ]; then
+			hvic_msg "warning: no $map: $col not profiled"
+			continue
+		fi
+		for work in qd1 qd32 qd32b seq; do
+			if [ -z "${res[$col-$work]:-}" ] || [ -z "${res[$col-none]:-}" ]; then
+				continue
+			fi
+			python3 "$HERE/../profile/symbolize.py" --map "$map" \
+				--console "$out/$col-$work/console.txt" \
+				--base "$out/$col-none/blocks.txt" \
+				--base-console "$out/$col-none/console.txt" \
+				--per "$(field ios "${res[$col-$work]}")" \
+				--tsv "$out/profile-$col-$work.tsv" \
+				"$out/$col-$work/blocks.txt" >"$out/profile-$col-$work.txt"
+		done
+	done
+	for work in qd1 qd32 qd32b seq; do
+		[ -f "$out/profile-ours-$work.tsv" ] && [ -f "$out/profile-upstream-$work.tsv" ] &&
+			python3 "$HERE/../profile/symbolize.py" --diff \
+				"$out/profile-ours-$work.tsv" "$out/profile-upstream-$work.tsv" \
+				>"$out/profile-diff-$work.txt"
+	done
+	hvic_msg "profiles: $out/profile-*.txt"
+fi
 hvic_msg "logs and raw results in $out"
