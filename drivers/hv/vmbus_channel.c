@@ -477,6 +477,25 @@ int hvic_send(struct hvic_channel *chan, const struct hvic_pkt *pkt)
 }
 HV_IC_EXPORT(hvic_send);
 
+int hvic_send_nokick(struct hvic_channel *chan, const struct hvic_pkt *pkt,
+		     bool *kick)
+{
+	bool signal;
+	int ret;
+
+	ret = vmbus_build_send(chan, pkt, &signal);
+	if (!ret && signal)
+		*kick = true;
+	return ret;
+}
+HV_IC_EXPORT(hvic_send_nokick);
+
+void hvic_kick(struct hvic_channel *chan)
+{
+	vmbus_signal_channel(chan);
+}
+HV_IC_EXPORT(hvic_kick);
+
 static bool vmbus_send_room(struct hvic_channel *chan, u32 need)
 {
 	unsigned long flags;

@@ -43,6 +43,12 @@ static DECLARE_COMPLETION(vmbus_offers_done);
 static DECLARE_BITMAP(vmbus_repoll, HV_EVENT_FLAGS_COUNT);
 static struct tasklet_struct vmbus_event_tasklet;
 static atomic_long_t vmbus_unknown_relid_events;
+/*
+ * Words of the event flags an interrupt looks at: those up to the highest
+ * relid ever offered (never lowered).  The rest name no channel, and
+ * scanning all 2048 bits twice cost some 500 instructions per interrupt.
+ */
+static unsigned int vmbus_flag_words = 1;
 
 struct vmbus_msg_work {
 	struct work_struct work;
@@ -369,12 +375,11 @@ static unsigned long vmbus_take_flags(unsigned long *words, unsigned int n,
 	return taken;
 }
 
-#define VMBUS_FLAG_WORDS	(HV_EVENT_FLAGS_COUNT / BITS_PER_LONG)
-
 static void vmbus_event_fn(struct tasklet_struct *t)
 {
 	unsigned long *flags = hv_synic_vmbus_event_flags();
 	u32 version = READ_ONCE(vmbus_conn.version);
+	unsigned int words = READ_ONCE(vmbus_flag_words);
 	unsigned long taken = 0;
 	bool old_era = version && version < VMBUS_VERSION_WIN8;
 	bool int_page = false;
@@ -386,13 +391,11 @@ static void vmbus_event_fn(struct tasklet_struct *t)
 		 * receive half of the interrupt page; from 2.4 the relid's
 		 * own flag.
 		 */
-		taken = vmbus_take_flags(flags, VMBUS_FLAG_WORDS, !old_era,
-					 &int_page);
+		taken = vmbus_take_flags(flags, words, !old_era, &int_page);
 		if (old_era && int_page && vmbus_conn.int_page)
-			vmbus_take_flags(vmbus_conn.int_page, VMBUS_FLAG_WORDS,
-					 true, NULL);
+			vmbus_take_flags(vmbus_conn.int_page, words, true, NULL);
 	}
-	vmbus_take_flags(vmbus_repoll, VMBUS_FLAG_WORDS, true, NULL);
+	vmbus_take_flags(vmbus_repoll, words, true, NULL);
 	rcu_read_unlock();
 	atomic_long_add(taken, &hv_synic_stats.event_flags);
 }
@@ -544,6 +547,8 @@ static void vmbus_on_offer(const void *msg, u32 len)
 	chan->state = HVIC_CHAN_OFFERED;
 
 	ret = xa_err(xa_store(&vmbus_channels, chan->relid, chan, GFP_KERNEL));
+	if (!ret && chan->relid / BITS_PER_LONG >= READ_ONCE(vmbus_flag_words))
+		WRITE_ONCE(vmbus_flag_words, chan->relid / BITS_PER_LONG + 1);
 	if (ret) {
 		kfree(chan);
 		goto unlock;

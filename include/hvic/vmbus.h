@@ -171,6 +171,15 @@ int hvic_send(struct hvic_channel *chan, const struct hvic_pkt *pkt);
 /* The same, sleeping (interruptibly, at most @timeout) until there is room */
 int hvic_send_wait(struct hvic_channel *chan, const struct hvic_pkt *pkt,
 		   unsigned long timeout);
+/*
+ * Batches: hvic_send_nokick() writes like hvic_send() but leaves the host
+ * unsignalled, setting *@kick when it must be signalled (the ring was empty
+ * before this packet); hvic_kick() then signals once for the whole batch.
+ * Until that signal the host may not look at what the batch wrote.
+ */
+int hvic_send_nokick(struct hvic_channel *chan, const struct hvic_pkt *pkt,
+		     bool *kick);
+void hvic_kick(struct hvic_channel *chan);
 
 static inline int hvic_send_inband(struct hvic_channel *chan,
 				   const void *data, u32 len, u64 trans_id,
