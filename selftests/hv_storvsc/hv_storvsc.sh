@@ -76,10 +76,10 @@ if has hosts; then
 		fi
 		c=$(cat "$s/channels" 2>/dev/null)
 		is "$(wc -l <"$s/channel_stats")" "$c" "host$h: $c channel(s), one channel_stats line each"
-		# index relid cpu requests completions ring_full: never more
-		# answers than requests
-		bad=$(awk 'NF != 6 || $5 > $4 { print }' "$s/channel_stats")
-		is "$bad" "" "host$h: channel_stats well formed, completions <= requests"
+		# index relid cpu requests completions ring_full kicks: never
+		# more answers than requests, nor signals to the host
+		bad=$(awk 'NF != 7 || $5 > $4 || $7 > $4 { print }' "$s/channel_stats")
+		is "$bad" "" "host$h: channel_stats well formed, completions and kicks <= requests"
 		diag "host$h channel_stats: $(tr '\n' ';' <"$s/channel_stats")"
 		is "$(sed -n 's/^bad_completions //p' "$s/events")" 0 "host$h: no bad completion from the host"
 		diag "host$h events: $(tr '\n' ' ' <"$s/events")"

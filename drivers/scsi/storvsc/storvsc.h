@@ -45,6 +45,8 @@ struct storvsc_chan {
 	atomic64_t requests;		/* EXECUTE_SRBs sent */
 	atomic64_t completions;		/* matched to a request */
 	atomic64_t ring_full;		/* queuecommand said busy */
+	atomic64_t kicks;		/* signals to the host for requests */
+	unsigned long kick_pending;	/* bit 0: a batch left it unsignalled */
 };
 
 struct storvsc_host {
@@ -100,7 +102,9 @@ struct storvsc_cmd {
 	} while (0)
 
 /* storvsc_io.c */
+int storvsc_init_cmd_priv(struct Scsi_Host *shost, struct scsi_cmnd *cmd);
 int storvsc_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *cmd);
+void storvsc_commit_rqs(struct Scsi_Host *shost, u16 hwq);
 void storvsc_channel_callback(struct hvic_channel *chan, void *ctx);
 void storvsc_scan_work(struct work_struct *work);
 void storvsc_schedule_scan(struct storvsc_host *sh, bool sweep);

@@ -213,6 +213,8 @@ static int storvsc_open_chan(struct storvsc_host *sh, struct storvsc_chan *sc,
 	atomic64_set(&sc->requests, 0);
 	atomic64_set(&sc->completions, 0);
 	atomic64_set(&sc->ring_full, 0);
+	atomic64_set(&sc->kicks, 0);
+	sc->kick_pending = 0;
 	return hvic_channel_open(chan, &p);
 }
 
@@ -407,7 +409,10 @@ static ssize_t channels_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(channels);
 
-/* One line per open channel: index relid cpu requests completions ring_full */
+/*
+ * One line per open channel: index relid cpu requests completions
+ * ring_full kicks
+ */
 static ssize_t channel_stats_show(struct device *dev,
 				  struct device_attribute *attr, char *buf)
 {
@@ -422,12 +427,13 @@ static ssize_t channel_stats_show(struct device *dev,
 
 		if (!sc)
 			continue;
-		n += sysfs_emit_at(buf, n, "%u %u %u %lld %lld %lld\n", i,
+		n += sysfs_emit_at(buf, n, "%u %u %u %lld %lld %lld %lld\n", i,
 				   hvic_channel_relid(sc->chan),
 				   hvic_channel_target_cpu(sc->chan),
 				   atomic64_read(&sc->requests),
 				   atomic64_read(&sc->completions),
-				   atomic64_read(&sc->ring_full));
+				   atomic64_read(&sc->ring_full),
+				   atomic64_read(&sc->kicks));
 	}
 	rcu_read_unlock();
 	return n;
@@ -463,12 +469,14 @@ static struct scsi_host_template storvsc_template = {
 	.name			= "hv_storvsc",
 	.proc_name		= "hv_storvsc",
 	.queuecommand		= storvsc_queuecommand,
+	.commit_rqs		= storvsc_commit_rqs,
 	.eh_timed_out		= storvsc_eh_timed_out,
 	.eh_abort_handler	= storvsc_eh_abort,
 	.eh_host_reset_handler	= storvsc_eh_host_reset,
 	.slave_configure	= storvsc_slave_configure,
 	.change_queue_depth	= scsi_change_queue_depth,
 	.cmd_size		= sizeof(struct storvsc_cmd),
+	.init_cmd_priv		= storvsc_init_cmd_priv,
 	.this_id		= -1,
 	.max_segment_size	= UINT_MAX,
 	.shost_groups		= storvsc_host_groups,

@@ -34,15 +34,42 @@ static u64 storvsc_trans_id(struct storvsc_cmd *c, u32 unique_tag)
 	return (u64)c->gen << 32 | unique_tag;
 }
 
-static struct storvsc_chan *storvsc_pick_chan(struct storvsc_host *sh,
-					      u32 unique_tag)
+/* The channel of hardware queue @hwq; under rcu_read_lock() */
+static struct storvsc_chan *storvsc_hwq_chan(struct storvsc_host *sh, u16 hwq)
 {
-	u16 hwq = blk_mq_unique_tag_to_hwq(unique_tag);
 	struct storvsc_chan *sc = NULL;
 
 	if (hwq < STORVSC_MAX_CHANNELS)
 		sc = rcu_dereference(sh->chans[hwq]);
 	return sc ?: &sh->primary;
+}
+
+/*
+ * Signal the host for what @sc's batch wrote: @kick if this request needs
+ * it, and whatever earlier requests of a batch left pending.
+ */
+static void storvsc_kick(struct storvsc_chan *sc, bool kick)
+{
+	if (test_bit(0, &sc->kick_pending) &&
+	    test_and_clear_bit(0, &sc->kick_pending))
+		kick = true;
+	if (kick) {
+		atomic64_inc(&sc->kicks);
+		hvic_kick(sc->chan);
+	}
+}
+
+/*
+ * blk-mq ends a batch early (a request it could not dispatch after others
+ * were sent without SCMD_LAST): the host must still hear of those.
+ */
+void storvsc_commit_rqs(struct Scsi_Host *shost, u16 hwq)
+{
+	struct storvsc_host *sh = shost_priv(shost);
+
+	rcu_read_lock();
+	storvsc_kick(storvsc_hwq_chan(sh, hwq), false);
+	rcu_read_unlock();
 }
 
 /* The PFN list of @cmd's data into c->ranges; the number of PFNs or < 0 */
@@ -74,11 +101,35 @@ static int storvsc_build_ranges(struct scsi_cmnd *cmd, struct storvsc_cmd *c)
 	return n;
 }
 
+/*
+ * Once per command, when blk-mq allocates it.  Having this hook also stops
+ * the midlayer from clearing the whole private area before every dispatch
+ * (over 2 KiB with the range list, which queuecommand writes anyway), and
+ * lets the generation in the transaction id count across the dispatches of
+ * one tag, which is what tells an old answer from the current one.
+ */
+int storvsc_init_cmd_priv(struct Scsi_Host *shost, struct scsi_cmnd *cmd)
+{
+	struct storvsc_cmd *c = scsi_cmd_priv(cmd);
+
+	memset(c, 0, offsetof(struct storvsc_cmd, ranges));
+	return 0;
+}
+
 static void storvsc_finish_now(struct scsi_cmnd *cmd, int host_byte)
 {
 	cmd->result = 0;
 	set_host_byte(cmd, host_byte);
 	scsi_done(cmd);
+}
+
+/* @cmd is finished unsent; the host still hears of its batch if it ends one */
+static void storvsc_finish_unsent(struct storvsc_host *sh,
+				  struct scsi_cmnd *cmd, u32 tag, int host_byte)
+{
+	if (cmd->flags & SCMD_LAST)
+		storvsc_commit_rqs(sh->shost, blk_mq_unique_tag_to_hwq(tag));
+	storvsc_finish_now(cmd, host_byte);
 }
 
 int storvsc_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *cmd)
@@ -95,11 +146,12 @@ int storvsc_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *cmd)
 		.data_len = sh->pkt_size,
 	};
 	struct storvsc_chan *sc;
+	bool kick = false;
 	int npfn = 0, ret;
 
 	if (cmd->cmd_len > STORVSC_CDB_MAX ||
 	    cmd->sc_data_direction == DMA_BIDIRECTIONAL) {
-		storvsc_finish_now(cmd, DID_ERROR);
+		storvsc_finish_unsent(sh, cmd, tag, DID_ERROR);
 		return 0;
 	}
 
@@ -140,7 +192,7 @@ int storvsc_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *cmd)
 			storvsc_log(sh, STORVSC_LOG_ERROR,
 				    "a request of %u bytes does not fit one range (%d)\n",
 				    scsi_bufflen(cmd), npfn);
-			storvsc_finish_now(cmd, DID_ERROR);
+			storvsc_finish_unsent(sh, cmd, tag, DID_ERROR);
 			return 0;
 		}
 		pkt.type = VMBUS_PKT_DATA_USING_GPA_DIRECT;
@@ -154,16 +206,27 @@ int storvsc_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *cmd)
 	pkt.trans_id = storvsc_trans_id(c, tag);
 
 	rcu_read_lock();
-	sc = storvsc_pick_chan(sh, tag);
+	sc = storvsc_hwq_chan(sh, blk_mq_unique_tag_to_hwq(tag));
 	c->sc = sc;
 	atomic_set(&c->in_flight, 1);
-	ret = hvic_send(sc->chan, &pkt);
+	/*
+	 * blk-mq says which request ends a batch (SCMD_LAST): the host is
+	 * signalled once, after the last, for all of them; an earlier one
+	 * that found the ring empty leaves the signal pending
+	 */
+	ret = hvic_send_nokick(sc->chan, &pkt, &kick);
 	if (ret) {
 		atomic_set(&c->in_flight, 0);
 		if (ret == -EAGAIN)
 			atomic64_inc(&sc->ring_full);
 	} else {
 		atomic64_inc(&sc->requests);
+	}
+	if (!(cmd->flags & SCMD_LAST) && !ret) {
+		if (kick)
+			set_bit(0, &sc->kick_pending);
+	} else {
+		storvsc_kick(sc, kick);
 	}
 	rcu_read_unlock();
 

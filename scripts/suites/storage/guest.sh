@@ -286,7 +286,7 @@ for c in "$DEVS/$SCSI0"/channels/*/; do
 done
 if [ -n "$OURS" ]; then
 	# our per-channel counters: index relid cpu requests completions
-	# ring_full; every channel carried I/O and got every answer
+	# ring_full kicks; every channel carried I/O and got every answer
 	_cs=/sys/class/scsi_host/host$HOSTNO/channel_stats
 	sed 's/^/# channel_stats: /' "$_cs"
 	t_is "$(wc -l <"$_cs")" "$NCH" "scsi0: $NCH channel(s) in channel_stats"
@@ -295,6 +295,24 @@ if [ -n "$OURS" ]; then
 	sed 's/^/# events: /' /sys/class/scsi_host/host"$HOSTNO"/events
 	t_grep "scsi0: no bad completion" '^bad_completions 0$' \
 		/sys/class/scsi_host/host"$HOSTNO"/events
+	# batches: the host is signalled at most once per blk-mq dispatch
+	# batch, after its last request (SCMD_LAST). A plug dispatches what
+	# it gathered as one batch, but is flushed after any request of 128
+	# KiB or more (BLK_PLUG_FLUSH_SIZE): with 1 MiB requests every one is
+	# a batch of its own. So the disk takes 64 KiB requests here: a 4 MiB
+	# direct read is then 64 of them from one plug, dispatched in batches
+	# of up to 32 (the plug's own limit). On one CPU, so that a plug never
+	# spans two hardware queues.
+	_kr() { awk '{ r += $4; k += $7 } END { print r + 0, k + 0 }' "$_cs"; }
+	_msk=$(cat /sys/block/"$A"/queue/max_sectors_kb)
+	echo 64 >/sys/block/"$A"/queue/max_sectors_kb
+	_s0=$(_kr)
+	taskset 1 dd if=/dev/"$A" of=/dev/null bs=4M count=16 iflag=direct 2>/dev/null
+	_s1=$(_kr)
+	echo "$_msk" >/sys/block/"$A"/queue/max_sectors_kb
+	_req=$((${_s1% *} - ${_s0% *})) _kick=$((${_s1#* } - ${_s0#* }))
+	t_ok "16 direct reads of 4 MiB in 64 KiB requests: $_req requests (>= 1024), $_kick signals to the host (<= 1/8 of them)" \
+		test "$_req" -ge 1024 -a $((_kick * 8)) -le "$_req"
 fi
 echo "STORAGE-STATUS"
 sleep 2
@@ -403,5 +421,57 @@ if [ -n "$OURS" ]; then
 	esac
 	HV_STORVSC_SECTIONS=$_sec HV_STORVSC_RELOADS=20 \
 		t_import sh /suite/hv_storvsc.sh
+fi
+
+# --- ours: answers the host gets wrong. On each STORAGE-MISANSWER line
+# host.sh makes scsi0 answer the next data request wrongly (hv-storvsp's
+# x-misanswer). The driver logs the bad answer, drops it and counts it;
+# an answer it dropped for a live request leaves that request to the
+# midlayer's timeout (3 s here), after which it is retried and succeeds.
+why_of() {
+	case $1 in
+	unknown-id) echo "unknown transaction id" ;;
+	# the tag is idle by then (unknown) or taken again (stale)
+	duplicate) echo "(unknown|stale or duplicate|duplicate) transaction id" ;;
+	overlength) echo "more data than asked for" ;;
+	long-sense) echo "sense past the buffer" ;;
+	esac
+}
+if [ -n "$OURS" ]; then
+	# the reload cycles renumbered the SCSI host
+	_h=$(ls -d "$DEVS/$SCSI0"/host* 2>/dev/null | head -n 1)
+	HOSTNO=${_h##*/host}
+	poll 30 has_disk 0
+	A=$(disk_at 0)
+	_ev=/sys/class/scsi_host/host$HOSTNO/events
+	ev() { sed -n "s/^$1 //p" "$_ev"; }
+	echo 3 >/sys/block/"$A"/device/timeout
+	for _k in unknown-id duplicate overlength long-sense; do
+		_b0=$(ev bad_completions) _t0=$(ev timeouts)
+		# (the console keeps everything: the ring is only for this check)
+		dmesg -c >/dev/null
+		echo "STORAGE-MISANSWER $_k"
+		# reads until the host's wrong answer came (it sets it on the line)
+		_end=$(($(uptime_ds) + 300)) _n=0 _err=0
+		while [ "$(ev bad_completions)" = "$_b0" ] && [ "$(uptime_ds)" -lt "$_end" ]; do
+			dd if=/dev/"$A" of=/dev/null bs=4k count=1 skip=$_n iflag=direct \
+				2>/dev/null || _err=$((_err + 1))
+			_n=$((_n + 1))
+		done
+		t_is "$(($(ev bad_completions) - _b0))" 1 "$_k: one answer dropped and counted"
+		dmesg >/tmp/dmesg
+		t_ok "$_k: logged with its reason" \
+			grep -Eq "dropped .*\($(why_of "$_k")\)" /tmp/dmesg
+		t_is "$_err" 0 "$_k: all $_n reads succeeded"
+		case $_k in
+		overlength | long-sense)
+			t_ok "$_k: the request was retried after the midlayer's timeout" \
+				test "$(ev timeouts)" -gt "$_t0"
+			;;
+		esac
+		grep -E 'hv_storvsc|sd [0-9:]+|scsi' /tmp/dmesg | tail -n 4 | sed 's/^/# /'
+	done
+	t_ok "$A reads after the wrong answers (100 direct reads)" \
+		hvdisk -r -n 100 -s 256 /dev/"$A"
 fi
 t_done

@@ -215,4 +215,17 @@ if wait_console '^STORAGE-UNPLUG-OLD'; then
 else
 	t_fail "device_del of the 2.0-only controller: DEVICE_DELETED" "no STORAGE-UNPLUG-OLD"
 fi
+
+# ---- ours: scsi0 gets one answer wrong per STORAGE-MISANSWER line
+# (hv-storvsp's x-misanswer); the guest checks what its driver made of it
+if [ -n "$OURS" ]; then
+	for k in unknown-id duplicate overlength long-sense; do
+		if wait_console "^STORAGE-MISANSWER $k\$" &&
+			q qom-set path="$P/scsi0" property=x-misanswer value="$k"; then
+			t_pass "scsi0: x-misanswer $k"
+		else
+			t_fail "scsi0: x-misanswer $k" "$QR"
+		fi
+	done
+fi
 t_done

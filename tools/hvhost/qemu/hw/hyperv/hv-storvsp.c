@@ -7,6 +7,7 @@
  *   -device hv-storvsp-fc,id=fc0,wwpn=...,wwnn=...    (synthetic FC HBA)
  *
  *   qom-get scsi0 status   "state <s> version X.Y ... ch<i> <requests>/<done>"
+ *   qom-set scsi0 x-misanswer KIND   (tests: answer one request wrongly)
  *
  * The controller is a VMBus device whose channels carry StorvspPackets
  * (storvsp-proto.h).  It only transports: each EXECUTE_SRB becomes a
@@ -48,6 +49,14 @@
  * GPA ranges do not cover, pages outside RAM, unknown operations, packets
  * out of order) are answered with an error status and logged (ratelimited);
  * they never stop the device.
+ *
+ * x-misanswer, for testing a guest's checks, makes the host itself wrong
+ * once: the next request that reads or writes data and succeeds gets
+ * "unknown-id" (a completion with a transaction id the guest never used,
+ * then the right answer), "duplicate" (the answer twice), "overlength" (an
+ * answer claiming 4 KiB more than the request moved) or "long-sense" (an
+ * answer claiming 255 bytes of sense).  Reading it gives what is pending
+ * ("none" once used).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -100,6 +109,23 @@ static const char *const storvsp_state_names[] = {
     [STORVSP_READY] = "ready",
 };
 
+typedef enum StorvspMisanswer {
+    STORVSP_MISANSWER_NONE,
+    STORVSP_MISANSWER_UNKNOWN_ID,
+    STORVSP_MISANSWER_DUPLICATE,
+    STORVSP_MISANSWER_OVERLENGTH,
+    STORVSP_MISANSWER_LONG_SENSE,
+    STORVSP_MISANSWER__MAX,
+} StorvspMisanswer;
+
+static const char *const storvsp_misanswer_names[] = {
+    [STORVSP_MISANSWER_NONE] = "none",
+    [STORVSP_MISANSWER_UNKNOWN_ID] = "unknown-id",
+    [STORVSP_MISANSWER_DUPLICATE] = "duplicate",
+    [STORVSP_MISANSWER_OVERLENGTH] = "overlength",
+    [STORVSP_MISANSWER_LONG_SENSE] = "long-sense",
+};
+
 typedef struct HvStorvspReq HvStorvspReq;
 
 typedef struct HvStorvspChan {
@@ -134,6 +160,7 @@ struct HvStorvsp {
     HvStorvspChan *chans;
     uint32_t next_tag;
     uint64_t errors, notices;
+    StorvspMisanswer misanswer; /* x-misanswer, pending */
 
     HvLogLimit log_limit;
 };
@@ -147,6 +174,7 @@ struct HvStorvspReq {
     QEMUSGList qsgl;            /* the part of the GPA ranges the command uses */
     bool have_qsgl;
     bool orphan;                /* channel gone: answer nobody */
+    StorvspMisanswer misanswer; /* how to get this answer wrong */
     uint32_t resp_len;
     StorvspPacket pkt;          /* the guest's packet, then the answer */
 };
@@ -232,6 +260,17 @@ static void storvsp_free_req(HvStorvspReq *r)
     vmbus_free_req(r);
 }
 
+/* x-misanswer's extra completion, with @id, if the ring has room for it */
+static void storvsp_send_extra(HvStorvspReq *r, uint64_t id)
+{
+    VMBusChannel *chan = r->vmreq.chan;
+
+    if (!vmbus_channel_reserve(chan, 0, r->resp_len)) {
+        vmbus_channel_send(chan, VMBUS_PACKET_COMP, NULL, 0, &r->pkt,
+                           r->resp_len, false, id);
+    }
+}
+
 static bool storvsp_send_one(HvStorvspReq *r)
 {
     VMBusChannel *chan = r->vmreq.chan;
@@ -243,9 +282,16 @@ static bool storvsp_send_one(HvStorvspReq *r)
                             r->pkt.status, r->pkt.srb.srb_status,
                             r->pkt.srb.scsi_status,
                             r->pkt.srb.data_transfer_length);
+    if (r->misanswer == STORVSP_MISANSWER_UNKNOWN_ID) {
+        /* before the answer, which keeps the room reserved above */
+        storvsp_send_extra(r, ~r->vmreq.transaction_id);
+    }
     /* a completion, whatever the guest's flag said: it is the answer */
     vmbus_channel_send(chan, VMBUS_PACKET_COMP, NULL, 0, &r->pkt,
                        r->resp_len, false, r->vmreq.transaction_id);
+    if (r->misanswer == STORVSP_MISANSWER_DUPLICATE) {
+        storvsp_send_extra(r, r->vmreq.transaction_id);
+    }
     return true;
 }
 
@@ -387,6 +433,16 @@ static void storvsp_complete(SCSIRequest *sreq, size_t residual)
         srb->data_transfer_length = 0;
     }
     r->ch->bytes += srb->data_transfer_length;
+    if (r->s->misanswer && sreq->status == GOOD &&
+        srb->data_transfer_length) {
+        r->misanswer = r->s->misanswer;
+        r->s->misanswer = STORVSP_MISANSWER_NONE;
+        if (r->misanswer == STORVSP_MISANSWER_OVERLENGTH) {
+            srb->data_transfer_length += 4096;
+        } else if (r->misanswer == STORVSP_MISANSWER_LONG_SENSE) {
+            srb->sense_info_length = 255;
+        }
+    }
     storvsp_req_done(r);
 }
 
@@ -1127,6 +1183,26 @@ static char *storvsp_get_status(Object *obj, Error **errp)
     return g_string_free(str, false);
 }
 
+static char *storvsp_get_misanswer(Object *obj, Error **errp)
+{
+    return g_strdup(storvsp_misanswer_names[HV_STORVSP(obj)->misanswer]);
+}
+
+static void storvsp_set_misanswer(Object *obj, const char *value,
+                                  Error **errp)
+{
+    int i;
+
+    for (i = 0; i < STORVSP_MISANSWER__MAX; i++) {
+        if (!strcmp(value, storvsp_misanswer_names[i])) {
+            HV_STORVSP(obj)->misanswer = i;
+            return;
+        }
+    }
+    error_setg(errp, "x-misanswer: none, unknown-id, duplicate, overlength "
+               "or long-sense");
+}
+
 /*
  * Sessions and requests in flight are not migrated: a migrated or
  * snapshotted guest would have to reinitialize.
@@ -1168,6 +1244,11 @@ static void storvsp_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "status",
         "protocol state and version, per open channel "
         "requests/completions/bytes");
+    object_class_property_add_str(klass, "x-misanswer", storvsp_get_misanswer,
+                                  storvsp_set_misanswer);
+    object_class_property_set_description(klass, "x-misanswer",
+        "for tests: get the next successful data request's answer wrong "
+        "(unknown-id, duplicate, overlength, long-sense)");
 }
 
 static const Property storvsp_fc_properties[] = {
