@@ -465,18 +465,6 @@ static int vmbus_build_send(struct hvic_channel *chan,
 	return ret;
 }
 
-int hvic_send(struct hvic_channel *chan, const struct hvic_pkt *pkt)
-{
-	bool signal;
-	int ret;
-
-	ret = vmbus_build_send(chan, pkt, &signal);
-	if (!ret && signal)
-		vmbus_signal_channel(chan);
-	return ret;
-}
-HV_IC_EXPORT(hvic_send);
-
 int hvic_send_nokick(struct hvic_channel *chan, const struct hvic_pkt *pkt,
 		     bool *kick)
 {
@@ -495,6 +483,19 @@ void hvic_kick(struct hvic_channel *chan)
 	vmbus_signal_channel(chan);
 }
 HV_IC_EXPORT(hvic_kick);
+
+/* A batch of one: the signal decision lives in hvic_send_nokick() only */
+int hvic_send(struct hvic_channel *chan, const struct hvic_pkt *pkt)
+{
+	bool kick = false;
+	int ret;
+
+	ret = hvic_send_nokick(chan, pkt, &kick);
+	if (kick)
+		hvic_kick(chan);
+	return ret;
+}
+HV_IC_EXPORT(hvic_send);
 
 static bool vmbus_send_room(struct hvic_channel *chan, u32 need)
 {
